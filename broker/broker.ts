@@ -1,0 +1,130 @@
+/**
+ * A broker node: opens the data directory, serves the Kafka protocol, runs the periodic
+ * storage work (retention, flush policy, recovery-point checkpoints), and shuts down cleanly.
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type Logger, pino } from 'pino';
+import { LogManager } from '../storage/log-manager.js';
+import { loadOrCreateClusterId } from './cluster-id.js';
+import { type BrokerConfig, brokerConfigDefaults, validateConfig } from './config.js';
+import { Dispatcher } from './dispatcher.js';
+import { allHandlers } from './handlers/index.js';
+import type { BrokerCore, BrokerNode } from './request-context.js';
+import { Listener } from './server.js';
+import { brokerTopicDefaults } from './topic-configs.js';
+import { TopicManager } from './topic-manager.js';
+
+export interface Broker {
+  readonly host: string;
+  readonly port: number;
+  readonly nodeId: number;
+  readonly core: BrokerCore;
+  close(): Promise<void>;
+}
+
+/** Flush-policy tick: how often flush.ms is looked at. */
+const flushCheckIntervalMs = 1000;
+
+export async function startBroker(options: Partial<BrokerConfig> & { logger?: Logger }): Promise<Broker> {
+  const { logger, ...rest } = options;
+  const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+  const config = validateConfig({ ...brokerConfigDefaults, ...defined });
+  const log = logger ?? pino({ level: config.logLevel });
+  const dataDir = resolve(config.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const clusterId = loadOrCreateClusterId(dataDir, config.nodeId);
+
+  const started = Date.now();
+  const logs = await LogManager.open({
+    dataDir,
+    defaults: undefined,
+    defaultConfigs: brokerTopicDefaults(config),
+    loadParallelism: config.logLoadParallelism,
+    log: {
+      info: (msg: string, fields?: object) => log.info(fields ?? {}, msg),
+      warn: (msg: string, fields?: object) => log.warn(fields ?? {}, msg),
+      error: (msg: string, fields?: object) => log.error(fields ?? {}, msg),
+    },
+  } as Parameters<typeof LogManager.open>[0]);
+  log.info({ dataDir, topics: logs.topics().size, ms: Date.now() - started }, 'storage loaded');
+
+  let listener: Listener | undefined;
+  let stopping = false;
+  const self = (): BrokerNode => ({
+    nodeId: config.nodeId,
+    host: config.advertisedHost ?? config.host,
+    port: listener?.port ?? config.port,
+    rack: null,
+  });
+  const topics = new TopicManager(logs, config, log, () => [config.nodeId]);
+  const core: BrokerCore = {
+    config,
+    clusterId,
+    topics,
+    log,
+    self,
+    brokers: () => [self()],
+    controllerId: () => config.nodeId,
+    get stopping() {
+      return stopping;
+    },
+  };
+  const dispatcher = new Dispatcher(core, allHandlers());
+  listener = await Listener.listen({
+    host: config.host,
+    port: config.port,
+    connectionsMax: config.connectionsMax,
+    limits: {
+      socketRequestBytesMax: config.socketRequestBytesMax,
+      inflightRequestsMax: config.connectionInflightRequestsMax,
+      queuedBytesMax: config.connectionQueuedBytesMax,
+      idleMs: config.connectionIdleMs,
+    },
+    dispatch: (frame, conn) => dispatcher.dispatch(frame, conn),
+    log,
+  });
+  const port = listener.port;
+
+  const timers = [
+    setInterval(() => safely(log, 'retention', () => logs.runRetention()), config.retentionCheckIntervalMs),
+    setInterval(() => safely(log, 'flush', () => logs.flushDirty()), flushCheckIntervalMs),
+    setInterval(
+      () => safely(log, 'recovery-point checkpoint', () => logs.checkpointRecoveryPoints()),
+      config.recoveryPointCheckpointIntervalMs,
+    ),
+  ];
+  for (const t of timers) t.unref();
+
+  log.info(
+    { host: config.host, port, nodeId: config.nodeId, dataDir },
+    `samsa broker ready on ${config.host}:${port}`,
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    host: config.host,
+    port,
+    nodeId: config.nodeId,
+    core,
+    close() {
+      closing ??= (async () => {
+        stopping = true;
+        for (const t of timers) clearInterval(t);
+        topics.waiters.releaseAll();
+        await listener.close(config.shutdownDrainMs);
+        await logs.close();
+        log.info('storage closed cleanly');
+      })();
+      return closing;
+    },
+  };
+}
+
+function safely(log: Logger, what: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    log.error({ err }, `${what} failed`);
+  }
+}

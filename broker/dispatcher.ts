@@ -1,0 +1,112 @@
+/**
+ * Turns a request frame into a response: decodes the header, finds the handler, checks the
+ * version, decodes the body, runs the handler, encodes the answer.
+ *
+ * Malformed input never crashes the broker: a frame that cannot be decoded, an unknown API
+ * key, or an unsupported version (other than ApiVersions, which Kafka answers with error 35 and
+ * its version list) closes the connection with a log line saying why.
+ */
+import type { ImplementedApiKey } from '../protocol/apis/index.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { decodeRequest, decodeRequestHeader, encodeResponse } from '../protocol/framing.js';
+import { DecodeError } from '../protocol/reader.js';
+import { requestCodec, responseCodec } from '../protocol/schema/codecs.js';
+import { CloseConnection, type Connection, type Response } from './connection.js';
+import { type ApiRange, apiVersionsResponse } from './handlers/api-versions.js';
+import type { ApiHandler, BrokerCore, RequestContext } from './request-context.js';
+
+const API_VERSIONS = 18;
+
+export class Dispatcher {
+  private readonly handlers = new Map<number, ApiHandler>();
+  readonly ranges: ApiRange[];
+
+  constructor(
+    private readonly core: BrokerCore,
+    handlers: ApiHandler[],
+  ) {
+    for (const h of handlers) this.handlers.set(h.apiKey, h);
+    this.handlers.set(API_VERSIONS, {
+      apiKey: API_VERSIONS,
+      minVersion: 0,
+      maxVersion: 3,
+      handle: () => apiVersionsResponse(this.ranges),
+    });
+    this.ranges = [...this.handlers.values()]
+      .map((h) => this.implementedRange(h))
+      .filter((r): r is ApiRange => r !== null)
+      .sort((a, b) => a.apiKey - b.apiKey);
+  }
+
+  /** A handler's versions narrowed to those the codec can decode and encode. */
+  private implementedRange(h: ApiHandler): ApiRange | null {
+    let min = -1;
+    let max = -1;
+    for (let v = h.minVersion; v <= h.maxVersion; v++) {
+      if (requestCodec(h.apiKey, v) && responseCodec(h.apiKey, v)) {
+        if (min < 0) min = v;
+        max = v;
+      } else if (min >= 0) {
+        break;
+      }
+    }
+    return min < 0 ? null : { apiKey: h.apiKey, minVersion: min, maxVersion: max };
+  }
+
+  private supports(apiKey: number, version: number): boolean {
+    const r = this.ranges.find((x) => x.apiKey === apiKey);
+    return r !== undefined && version >= r.minVersion && version <= r.maxVersion;
+  }
+
+  dispatch(frame: Buffer, conn: Connection): Response | Promise<Response> {
+    let header: ReturnType<typeof decodeRequestHeader>;
+    try {
+      header = decodeRequestHeader(frame);
+    } catch (err) {
+      throw new CloseConnection(`malformed request header: ${(err as Error).message}`);
+    }
+    const { apiKey, apiVersion, correlationId } = header;
+    if (!this.supports(apiKey, apiVersion)) {
+      if (apiKey === API_VERSIONS) {
+        // Kafka answers an ApiVersions version it does not know with a v0 response carrying
+        // UNSUPPORTED_VERSION and the versions it does support, so the client can pick one.
+        return encodeResponse(
+          API_VERSIONS,
+          0,
+          correlationId,
+          apiVersionsResponse(this.ranges, ErrorCode.UNSUPPORTED_VERSION) as never,
+        );
+      }
+      const known = this.handlers.has(apiKey);
+      throw new CloseConnection(
+        known
+          ? `unsupported version ${apiVersion} of api key ${apiKey} (client ${header.clientId ?? '?'})`
+          : `unknown api key ${apiKey} (client ${header.clientId ?? '?'})`,
+      );
+    }
+    let request: unknown;
+    try {
+      request = decodeRequest(apiKey as ImplementedApiKey, apiVersion, frame, header.bodyOffset);
+    } catch (err) {
+      if (err instanceof DecodeError) {
+        throw new CloseConnection(`malformed request (api key ${apiKey} v${apiVersion}): ${err.message}`);
+      }
+      throw err;
+    }
+    const ctx: RequestContext = {
+      core: this.core,
+      apiKey,
+      apiVersion,
+      correlationId,
+      clientId: header.clientId,
+      clientHost: conn.clientHost,
+    };
+    const handler = this.handlers.get(apiKey)!;
+    const result = handler.handle(request, ctx);
+    const encode = (body: unknown): Response =>
+      body === null
+        ? null
+        : encodeResponse(apiKey as ImplementedApiKey, apiVersion, correlationId, body as never);
+    return result instanceof Promise ? result.then(encode) : encode(result);
+  }
+}

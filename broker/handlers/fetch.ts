@@ -1,0 +1,113 @@
+/**
+ * Fetch (key 1), versions 4–12. Whole stored batches are sent from the requested offset up to
+ * the high watermark, within `partitionMaxBytes` and the response's `maxBytes` (at least one
+ * batch for the first partition that has data, as KIP-74 asks). With fewer than `minBytes`
+ * available the request parks until appends bring enough, `maxWaitMs` passes, or shutdown —
+ * woken by the appends, never by polling. Fetch sessions are not kept (session id 0).
+ */
+
+import type {
+  FetchRequestFetchPartition as FetchPartition,
+  FetchRequest,
+  FetchResponse,
+  FetchResponsePartitionData as PartitionData,
+} from '../../protocol/apis/index.js';
+import { ErrorCode as E } from '../../protocol/error-codes.js';
+import type { PartitionLog } from '../../storage/partition-log.js';
+import { AppendWaiters } from '../append-waiters.js';
+import type { ApiHandler, RequestContext } from '../request-context.js';
+import { storageErrorOutcome } from '../storage-errors.js';
+
+const LEADER_EPOCH = 0;
+
+function readOnce(req: FetchRequest, ctx: RequestContext) {
+  const { topics, config } = ctx.core;
+  let budget = Math.min(
+    req.maxBytes > 0 ? req.maxBytes : config.fetchResponseBytesMax,
+    config.fetchResponseBytesMax,
+  );
+  let total = 0;
+  let hasError = false;
+  const responses: FetchResponse['responses'] = [];
+  for (const t of req.topics) {
+    const partitions: PartitionData[] = [];
+    for (const p of t.partitions) {
+      const plog = topics.partition(t.topic, p.partition);
+      const data = readPartition(ctx, plog, t.topic, p, budget, total === 0);
+      if (data.errorCode !== 0) hasError = true;
+      const n = data.records?.length ?? 0;
+      total += n;
+      budget = Math.max(0, budget - n);
+      partitions.push(data);
+    }
+    responses.push({ topic: t.topic, partitions });
+  }
+  const body: FetchResponse = { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses };
+  return { body, total, hasError };
+}
+
+function readPartition(
+  ctx: RequestContext,
+  plog: PartitionLog | undefined,
+  topic: string,
+  p: FetchPartition,
+  budget: number,
+  first: boolean,
+): PartitionData {
+  const empty = (errorCode: number, hw = -1, lso = -1, start = -1): PartitionData => ({
+    partitionIndex: p.partition,
+    errorCode,
+    highWatermark: hw,
+    lastStableOffset: lso,
+    logStartOffset: start,
+    abortedTransactions: [],
+    preferredReadReplica: -1,
+    records: null,
+  });
+  if (!plog) return empty(E.UNKNOWN_TOPIC_OR_PARTITION);
+  const epoch = p.currentLeaderEpoch ?? -1;
+  if (epoch >= 0 && epoch !== LEADER_EPOCH) {
+    return empty(epoch > LEADER_EPOCH ? E.UNKNOWN_LEADER_EPOCH : E.FENCED_LEADER_EPOCH);
+  }
+  const hw = plog.highWatermark;
+  const start = plog.logStartOffset;
+  if (p.fetchOffset < start || p.fetchOffset > plog.logEndOffset) {
+    return empty(E.OFFSET_OUT_OF_RANGE, hw, hw, start);
+  }
+  const maxBytes = Math.min(p.partitionMaxBytes, budget);
+  if (p.fetchOffset >= hw || (maxBytes <= 0 && !first)) {
+    return { ...empty(0, hw, hw, start), records: Buffer.alloc(0) };
+  }
+  try {
+    const r = plog.read(p.fetchOffset, Math.max(0, maxBytes), { maxOffset: hw, minOneBatch: first });
+    return { ...empty(0, hw, hw, start), records: r.records };
+  } catch (err) {
+    const o = storageErrorOutcome(err, ctx.core.log, `read ${topic}-${p.partition}`);
+    return empty(o.errorCode, hw, hw, start);
+  }
+}
+
+function handle(req: FetchRequest, ctx: RequestContext): FetchResponse | Promise<FetchResponse> {
+  const first = readOnce(req, ctx);
+  const waitMs = Math.min(Math.max(0, req.maxWaitMs), ctx.core.config.fetchWaitMsMax);
+  if (first.total >= req.minBytes || first.hasError || waitMs === 0 || ctx.core.stopping) return first.body;
+  const keys = req.topics.flatMap((t) => t.partitions.map((p) => AppendWaiters.key(t.topic, p.partition)));
+  return new Promise((resolve) => {
+    let arrived = first.total;
+    const parked = ctx.core.topics.waiters.park(keys, waitMs, {
+      onAppend: (bytes) => {
+        arrived += bytes;
+        return arrived >= req.minBytes || bytes === 0;
+      },
+      finish: () => resolve(readOnce(req, ctx).body),
+    });
+    if (!parked) resolve(first.body);
+  });
+}
+
+export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
+  apiKey: 1,
+  minVersion: 4,
+  maxVersion: 12,
+  handle,
+};

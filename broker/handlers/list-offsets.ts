@@ -1,0 +1,88 @@
+/**
+ * ListOffsets (key 2), versions 1–7: the earliest offset (-2), the latest (-1: the high
+ * watermark, which is also the last stable offset without transactions), the offset of the
+ * largest timestamp (-3, v7), or the first offset whose timestamp is at or after a time.
+ */
+import type { ListOffsetsRequest, ListOffsetsResponse } from '../../protocol/apis/index.js';
+import { ErrorCode as E } from '../../protocol/error-codes.js';
+import type { ApiHandler, RequestContext } from '../request-context.js';
+import { storageErrorOutcome } from '../storage-errors.js';
+
+const LATEST = -1;
+const EARLIEST = -2;
+const MAX_TIMESTAMP = -3;
+const LEADER_EPOCH = 0;
+
+function handle(req: ListOffsetsRequest, ctx: RequestContext) {
+  const { topics } = ctx.core;
+  return {
+    throttleTimeMs: 0,
+    topics: req.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => {
+        const base = { partitionIndex: p.partitionIndex, oldStyleOffsets: [] as number[], leaderEpoch: -1 };
+        const plog = topics.partition(t.name, p.partitionIndex);
+        if (!plog) return { ...base, errorCode: E.UNKNOWN_TOPIC_OR_PARTITION, timestamp: -1, offset: -1 };
+        const epoch = p.currentLeaderEpoch ?? -1;
+        if (epoch >= 0 && epoch !== LEADER_EPOCH) {
+          const errorCode = epoch > LEADER_EPOCH ? E.UNKNOWN_LEADER_EPOCH : E.FENCED_LEADER_EPOCH;
+          return { ...base, errorCode, timestamp: -1, offset: -1 };
+        }
+        try {
+          if (p.timestamp === EARLIEST) {
+            return {
+              ...base,
+              errorCode: 0,
+              timestamp: -1,
+              offset: plog.logStartOffset,
+              leaderEpoch: LEADER_EPOCH,
+            };
+          }
+          if (p.timestamp === LATEST) {
+            return {
+              ...base,
+              errorCode: 0,
+              timestamp: -1,
+              offset: plog.highWatermark,
+              leaderEpoch: LEADER_EPOCH,
+            };
+          }
+          if (p.timestamp === MAX_TIMESTAMP) {
+            const m = plog.maxTimestampOffset?.();
+            if (!m) return { ...base, errorCode: 0, timestamp: -1, offset: -1 };
+            return {
+              ...base,
+              errorCode: 0,
+              timestamp: m.timestamp,
+              offset: m.offset,
+              leaderEpoch: LEADER_EPOCH,
+            };
+          }
+          if (p.timestamp < 0) {
+            return { ...base, errorCode: E.INVALID_REQUEST, timestamp: -1, offset: -1 };
+          }
+          const found = plog.offsetForTimestamp(p.timestamp);
+          if (!found || found.offset >= plog.highWatermark)
+            return { ...base, errorCode: 0, timestamp: -1, offset: -1 };
+          return {
+            ...base,
+            errorCode: 0,
+            timestamp: found.timestamp,
+            offset: found.offset,
+            leaderEpoch: LEADER_EPOCH,
+          };
+        } catch (err) {
+          const o = storageErrorOutcome(err, ctx.core.log, `list offsets of ${t.name}-${p.partitionIndex}`);
+          return { ...base, errorCode: o.errorCode, timestamp: -1, offset: -1 };
+        }
+      }),
+    })),
+  };
+}
+
+export const listOffsetsHandler: ApiHandler<ListOffsetsRequest, ListOffsetsResponse> = {
+  apiKey: 2,
+  minVersion: 1,
+  maxVersion: 7,
+  handle,
+};

@@ -1,0 +1,112 @@
+/**
+ * Produce (key 0), versions 3–9 (0–2 carry legacy message sets and are refused, as Kafka 4 does).
+ * For each partition: the batches are validated (framing, magic, CRC, size) and appended as
+ * they arrived — offsets written in place, records never decoded — then the high watermark
+ * moves (single replica: it is the log end) and parked fetches wake. acks=0 gets no response.
+ */
+import type { ProduceRequest, ProduceResponse } from '../../protocol/apis/index.js';
+import { ErrorCode as E } from '../../protocol/error-codes.js';
+import type { ApiHandler, RequestContext } from '../request-context.js';
+import { storageErrorOutcome } from '../storage-errors.js';
+
+interface PartitionResponse {
+  index: number;
+  errorCode: number;
+  baseOffset: number;
+  logAppendTimeMs: number;
+  logStartOffset: number;
+  recordErrors: { batchIndex: number; batchIndexErrorMessage: string | null }[];
+  errorMessage: string | null;
+}
+
+function partitionError(index: number, errorCode: number, errorMessage: string | null): PartitionResponse {
+  return {
+    index,
+    errorCode,
+    baseOffset: -1,
+    logAppendTimeMs: -1,
+    logStartOffset: -1,
+    recordErrors: [],
+    errorMessage,
+  };
+}
+
+function handle(req: ProduceRequest, ctx: RequestContext) {
+  const { log } = ctx.core;
+  const acks = req.acks;
+  const responses = [];
+  for (const t of req.topicData) {
+    const partitionResponses: PartitionResponse[] = [];
+    for (const p of t.partitionData) {
+      partitionResponses.push(produceOne(ctx, t.name, p.index, p.records, acks));
+    }
+    responses.push({ name: t.name, partitionResponses });
+  }
+  if (acks === 0) {
+    for (const r of responses) {
+      for (const p of r.partitionResponses) {
+        if (p.errorCode !== 0)
+          log.debug({ topic: r.name, partition: p.index, errorCode: p.errorCode }, 'acks=0 produce failed');
+      }
+    }
+    return null;
+  }
+  return { responses, throttleTimeMs: 0 };
+}
+
+function produceOne(
+  ctx: RequestContext,
+  topic: string,
+  partition: number,
+  records: Buffer | null,
+  acks: number,
+): PartitionResponse {
+  const { topics } = ctx.core;
+  if (acks !== 0 && acks !== 1 && acks !== -1) {
+    return partitionError(partition, E.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1 (all), got ${acks}`);
+  }
+  const plog = topics.partition(topic, partition);
+  if (!plog) {
+    const msg = topics.exists(topic)
+      ? `topic "${topic}" has no partition ${partition}`
+      : `topic "${topic}" does not exist; create it with: samsa topic create ${topic}`;
+    return partitionError(partition, E.UNKNOWN_TOPIC_OR_PARTITION, msg);
+  }
+  if (records === null || records.length === 0) {
+    return partitionError(partition, E.INVALID_RECORD, 'the produce request carries no record batch');
+  }
+  if (acks === -1) {
+    const minIsr = Number(plog.config.minInsyncReplicas ?? 1);
+    if (minIsr > 1) {
+      return partitionError(
+        partition,
+        E.NOT_ENOUGH_REPLICAS,
+        `min.insync.replicas is ${minIsr} but only 1 replica is in sync; lower it or use acks=1`,
+      );
+    }
+  }
+  try {
+    const r = plog.append(records, { leaderEpoch: 0 });
+    plog.highWatermark = plog.logEndOffset;
+    topics.appended(topic, partition, records.length);
+    return {
+      index: partition,
+      errorCode: 0,
+      baseOffset: r.firstOffset,
+      logAppendTimeMs: r.logAppendTimeMs,
+      logStartOffset: plog.logStartOffset,
+      recordErrors: [],
+      errorMessage: null,
+    };
+  } catch (err) {
+    const o = storageErrorOutcome(err, ctx.core.log, `append to ${topic}-${partition}`);
+    return partitionError(partition, o.errorCode, o.errorMessage);
+  }
+}
+
+export const produceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
+  apiKey: 0,
+  minVersion: 3,
+  maxVersion: 9,
+  handle,
+};

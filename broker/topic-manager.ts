@@ -1,0 +1,222 @@
+/**
+ * Topics and partitions as the broker sees them: creation (explicit and automatic), deletion,
+ * added partitions, configs, and appends that wake parked fetches. Wraps storage's LogManager
+ * and turns its typed errors into Kafka error codes with messages that say what to do.
+ */
+import type { Logger } from 'pino';
+import { ErrorCode as E } from '../protocol/error-codes.js';
+import type { LogManager } from '../storage/log-manager.js';
+import type { PartitionLog } from '../storage/partition-log.js';
+import { AppendWaiters } from './append-waiters.js';
+import type { BrokerConfig } from './config.js';
+import { InvalidTopicConfig, validateTopicConfigs } from './topic-configs.js';
+import { isInternalTopic, topicNameProblem } from './topic-names.js';
+
+/** A Kafka error code with a message for the client (null message: the code says it all). */
+export interface Outcome {
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+export const ok: Outcome = { errorCode: 0, errorMessage: null };
+const fail = (errorCode: number, errorMessage: string): Outcome => ({ errorCode, errorMessage });
+
+/** Partitions in one topic at most (Kafka has no hard limit; this bounds a single request's work). */
+export const topicPartitionsMax = 100_000;
+
+export interface CreateTopicArgs {
+  name: string;
+  numPartitions: number;
+  replicationFactor: number;
+  assignments: { partitionIndex: number; brokerIds: number[] }[];
+  configs: Record<string, string>;
+  validateOnly: boolean;
+}
+
+export class TopicManager {
+  readonly waiters = new AppendWaiters();
+
+  constructor(
+    readonly logs: LogManager,
+    private readonly config: BrokerConfig,
+    private readonly log: Logger,
+    private readonly liveBrokerIds: () => number[],
+  ) {}
+
+  names(): string[] {
+    return [...this.logs.topics().keys()];
+  }
+
+  exists(name: string): boolean {
+    return this.logs.topics().has(name);
+  }
+
+  partitionCount(name: string): number {
+    return this.logs.topics().get(name)?.partitions ?? 0;
+  }
+
+  configOverrides(name: string): Record<string, string> | undefined {
+    return this.logs.topics().get(name)?.configs;
+  }
+
+  partition(topic: string, partition: number): PartitionLog | undefined {
+    return this.logs.log(topic, partition);
+  }
+
+  /** Create a topic as Kafka's CreateTopics does; validates everything before touching disk. */
+  async create(args: CreateTopicArgs): Promise<Outcome> {
+    const problem = topicNameProblem(args.name);
+    if (problem) return fail(E.INVALID_TOPIC_EXCEPTION, problem);
+    if (this.exists(args.name)) return fail(E.TOPIC_ALREADY_EXISTS, `topic "${args.name}" already exists`);
+    const brokers = this.liveBrokerIds();
+    let partitions = args.numPartitions;
+    let rf = args.replicationFactor;
+    if (args.assignments.length > 0) {
+      if (partitions !== -1 || rf !== -1) {
+        return fail(
+          E.INVALID_REQUEST,
+          'give either replica assignments or numPartitions/replicationFactor, not both',
+        );
+      }
+      const sorted = [...args.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex);
+      for (let i = 0; i < sorted.length; i++) {
+        const a = sorted[i]!;
+        if (a.partitionIndex !== i) {
+          return fail(
+            E.INVALID_REPLICA_ASSIGNMENT,
+            'replica assignments must cover partitions 0..n-1 exactly once',
+          );
+        }
+        const unknown = a.brokerIds.find((id) => !brokers.includes(id));
+        if (unknown !== undefined || a.brokerIds.length === 0) {
+          return fail(
+            E.INVALID_REPLICA_ASSIGNMENT,
+            `partition ${i} is assigned to broker ${unknown ?? '(none)'}, which is not in the cluster (brokers: ${brokers.join(', ')})`,
+          );
+        }
+      }
+      partitions = sorted.length;
+      rf = sorted[0]!.brokerIds.length;
+    }
+    if (partitions === -1) partitions = this.config.defaultPartitions;
+    if (rf === -1) rf = this.config.defaultReplicationFactor;
+    if (partitions <= 0 || partitions > topicPartitionsMax) {
+      return fail(
+        E.INVALID_PARTITIONS,
+        `number of partitions must be between 1 and ${topicPartitionsMax}, got ${partitions}`,
+      );
+    }
+    if (rf <= 0)
+      return fail(E.INVALID_REPLICATION_FACTOR, `replication factor must be at least 1, got ${rf}`);
+    if (rf > brokers.length) {
+      return fail(
+        E.INVALID_REPLICATION_FACTOR,
+        `replication factor ${rf} is larger than the number of available brokers (${brokers.length})`,
+      );
+    }
+    try {
+      validateTopicConfigs(args.configs);
+    } catch (err) {
+      if (err instanceof InvalidTopicConfig) return fail(E.INVALID_CONFIG, err.message);
+      throw err;
+    }
+    if (args.validateOnly) return ok;
+    try {
+      await this.logs.createTopic(args.name, partitions, args.configs);
+    } catch (err) {
+      return this.storageFailure(err, `create topic "${args.name}"`);
+    }
+    this.log.info({ topic: args.name, partitions, configs: args.configs }, `created topic "${args.name}"`);
+    return ok;
+  }
+
+  /** Metadata/auto-creation path: create `name` with the broker defaults when allowed. */
+  async autoCreate(name: string): Promise<Outcome> {
+    const problem = topicNameProblem(name);
+    if (problem) return fail(E.INVALID_TOPIC_EXCEPTION, problem);
+    if (isInternalTopic(name))
+      return fail(E.INVALID_REQUEST, `topic "${name}" is internal and cannot be auto-created`);
+    return this.create({
+      name,
+      numPartitions: -1,
+      replicationFactor: -1,
+      assignments: [],
+      configs: {},
+      validateOnly: false,
+    });
+  }
+
+  async delete(name: string): Promise<Outcome> {
+    if (!this.exists(name)) {
+      return fail(E.UNKNOWN_TOPIC_OR_PARTITION, `topic "${name}" does not exist`);
+    }
+    if (isInternalTopic(name))
+      return fail(E.INVALID_REQUEST, `topic "${name}" is internal and cannot be deleted`);
+    const count = this.partitionCount(name);
+    try {
+      await this.logs.deleteTopic(name);
+    } catch (err) {
+      return this.storageFailure(err, `delete topic "${name}"`);
+    }
+    for (let p = 0; p < count; p++) this.waiters.notify(AppendWaiters.key(name, p), 0);
+    this.log.info({ topic: name }, `deleted topic "${name}"`);
+    return ok;
+  }
+
+  async addPartitions(name: string, count: number, validateOnly: boolean): Promise<Outcome> {
+    if (!this.exists(name)) return fail(E.UNKNOWN_TOPIC_OR_PARTITION, `topic "${name}" does not exist`);
+    const current = this.partitionCount(name);
+    if (count <= current) {
+      return fail(
+        E.INVALID_PARTITIONS,
+        `topic "${name}" has ${current} partitions; the new count must be larger, got ${count}`,
+      );
+    }
+    if (count > topicPartitionsMax) {
+      return fail(
+        E.INVALID_PARTITIONS,
+        `a topic can have at most ${topicPartitionsMax} partitions, got ${count}`,
+      );
+    }
+    if (validateOnly) return ok;
+    try {
+      await this.logs.addPartitions(name, count);
+    } catch (err) {
+      return this.storageFailure(err, `add partitions to "${name}"`);
+    }
+    this.log.info({ topic: name, from: current, to: count }, `topic "${name}" now has ${count} partitions`);
+    return ok;
+  }
+
+  /** Replace a topic's config overrides (validated first). */
+  async setConfigs(name: string, configs: Record<string, string>, validateOnly: boolean): Promise<Outcome> {
+    if (!this.exists(name)) return fail(E.UNKNOWN_TOPIC_OR_PARTITION, `topic "${name}" does not exist`);
+    try {
+      validateTopicConfigs(configs);
+    } catch (err) {
+      if (err instanceof InvalidTopicConfig) return fail(E.INVALID_CONFIG, err.message);
+      throw err;
+    }
+    if (validateOnly) return ok;
+    try {
+      await this.logs.setTopicConfigs(name, configs);
+    } catch (err) {
+      return this.storageFailure(err, `change configs of "${name}"`);
+    }
+    this.log.info({ topic: name, configs }, `topic "${name}" configs changed`);
+    return ok;
+  }
+
+  /** After an append (or a high watermark move), wake fetches parked on the partition. */
+  appended(topic: string, partition: number, bytes: number): void {
+    this.waiters.notify(AppendWaiters.key(topic, partition), bytes);
+  }
+
+  private storageFailure(err: unknown, what: string): Outcome {
+    this.log.error({ err }, `failed to ${what}`);
+    const code = (err as { code?: string }).code ?? '';
+    if (/CONFIG/i.test(code)) return fail(E.INVALID_CONFIG, (err as Error).message);
+    if (/EXISTS/i.test(code)) return fail(E.TOPIC_ALREADY_EXISTS, (err as Error).message);
+    return fail(E.KAFKA_STORAGE_ERROR, `could not ${what}: ${(err as Error).message}`);
+  }
+}
