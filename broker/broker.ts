@@ -12,7 +12,6 @@ import { Dispatcher } from './dispatcher.js';
 import { allHandlers } from './handlers/index.js';
 import type { BrokerCore, BrokerNode } from './request-context.js';
 import { Listener } from './server.js';
-import { brokerTopicDefaults } from './topic-configs.js';
 import { TopicManager } from './topic-manager.js';
 
 export interface Broker {
@@ -38,15 +37,19 @@ export async function startBroker(options: Partial<BrokerConfig> & { logger?: Lo
   const started = Date.now();
   const logs = await LogManager.open({
     dataDir,
-    defaults: undefined,
-    defaultConfigs: brokerTopicDefaults(config),
-    loadParallelism: config.logLoadParallelism,
-    log: {
-      info: (msg: string, fields?: object) => log.info(fields ?? {}, msg),
-      warn: (msg: string, fields?: object) => log.warn(fields ?? {}, msg),
-      error: (msg: string, fields?: object) => log.error(fields ?? {}, msg),
+    defaults: {
+      segmentBytes: config.segmentBytes,
+      retentionMs: config.retentionMs,
+      retentionBytes: config.retentionBytes,
+      maxMessageBytes: config.messageBytesMax,
+      flushMessages: config.flushMessages,
+      flushMs: config.flushMs,
     },
-  } as Parameters<typeof LogManager.open>[0]);
+    loadParallelism: config.logLoadParallelism,
+    log: log.child({ component: 'storage' }),
+  });
+  // One replica (this node) is the whole ISR, so everything in the log is committed.
+  for (const l of logs.allLogs()) l.highWatermark = l.logEndOffset;
   log.info({ dataDir, topics: logs.topics().size, ms: Date.now() - started }, 'storage loaded');
 
   let listener: Listener | undefined;

@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { ErrorCode as E } from '../protocol/error-codes.js';
-import type { LogManager } from '../storage/log-manager.js';
+import { type LogManager, PARTITIONS_PER_TOPIC_MAX as topicPartitionsMax } from '../storage/log-manager.js';
 import type { PartitionLog } from '../storage/partition-log.js';
 import { AppendWaiters } from './append-waiters.js';
 import type { BrokerConfig } from './config.js';
@@ -20,9 +20,6 @@ export interface Outcome {
 
 export const ok: Outcome = { errorCode: 0, errorMessage: null };
 const fail = (errorCode: number, errorMessage: string): Outcome => ({ errorCode, errorMessage });
-
-/** Partitions in one topic at most (Kafka has no hard limit; this bounds a single request's work). */
-export const topicPartitionsMax = 100_000;
 
 export interface CreateTopicArgs {
   name: string;

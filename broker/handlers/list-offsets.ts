@@ -1,7 +1,7 @@
 /**
- * ListOffsets (key 2), versions 1–7: the earliest offset (-2), the latest (-1: the high
- * watermark, which is also the last stable offset without transactions), the offset of the
- * largest timestamp (-3, v7), or the first offset whose timestamp is at or after a time.
+ * ListOffsets (key 2), versions 1–6: the earliest offset (-2), the latest (-1: the high
+ * watermark, which is also the last stable offset without transactions), or the first offset
+ * whose timestamp is at or after a time. (v7's max-timestamp lookup, -3, is not implemented.)
  */
 import type { ListOffsetsRequest, ListOffsetsResponse } from '../../protocol/apis/index.js';
 import { ErrorCode as E } from '../../protocol/error-codes.js';
@@ -10,7 +10,6 @@ import { storageErrorOutcome } from '../storage-errors.js';
 
 const LATEST = -1;
 const EARLIEST = -2;
-const MAX_TIMESTAMP = -3;
 const LEADER_EPOCH = 0;
 
 function handle(req: ListOffsetsRequest, ctx: RequestContext) {
@@ -44,17 +43,6 @@ function handle(req: ListOffsetsRequest, ctx: RequestContext) {
               errorCode: 0,
               timestamp: -1,
               offset: plog.highWatermark,
-              leaderEpoch: LEADER_EPOCH,
-            };
-          }
-          if (p.timestamp === MAX_TIMESTAMP) {
-            const m = plog.maxTimestampOffset?.();
-            if (!m) return { ...base, errorCode: 0, timestamp: -1, offset: -1 };
-            return {
-              ...base,
-              errorCode: 0,
-              timestamp: m.timestamp,
-              offset: m.offset,
               leaderEpoch: LEADER_EPOCH,
             };
           }

@@ -76,7 +76,7 @@ function produceOne(
     return partitionError(partition, E.INVALID_RECORD, 'the produce request carries no record batch');
   }
   if (acks === -1) {
-    const minIsr = Number(plog.config.minInsyncReplicas ?? 1);
+    const minIsr = plog.config.minInsyncReplicas;
     if (minIsr > 1) {
       return partitionError(
         partition,

@@ -1,0 +1,44 @@
+/** The group coordinator: what the broker wires in. See coordinator.ts and handlers.ts. */
+export type * from './api-types.js';
+export { type Clock, ManualClock, SystemClock, type TimerHandle } from './clock.js';
+export {
+  type BrokerGroupSettings,
+  GroupConfigError,
+  type GroupCoordinatorConfig,
+  groupConfigFromBroker,
+  groupCoordinatorConfigDefaults,
+  resolveGroupConfig,
+} from './config.js';
+export {
+  type CommitArgs,
+  type FetchResult,
+  GroupCoordinator,
+  type GroupCoordinatorOptions,
+  GroupCoordinatorStateError,
+  type GroupLogger,
+  type HeartbeatArgs,
+  type JoinArgs,
+  type LeaveArgs,
+  type SyncArgs,
+} from './coordinator.js';
+export { GroupError, type GroupErrorCode } from './error-codes.js';
+export { GROUP_STATES, type GroupState } from './group.js';
+export { type GroupLog, MemoryGroupLog, MemoryGroupLogs } from './group-log.js';
+export {
+  type CoordinatorNode,
+  createGroupHandlers,
+  type GroupApiHandler,
+  type GroupApiHandlers,
+  type GroupHandlerOptions,
+  type GroupRequestContext,
+  groupApiHandlers,
+} from './handlers.js';
+export type { JoinResult, SyncResult } from './member.js';
+export {
+  GroupLogLoadError,
+  type OffsetsPartitionLog,
+  PartitionGroupLog,
+  type PartitionGroupLogOptions,
+} from './partition-group-log.js';
+export { partitionForGroup } from './partitioning.js';
+export type { GroupLogRecord } from './records.js';

@@ -1,0 +1,186 @@
+/**
+ * The common part of .index and .timeindex: fixed-size big-endian entries, kept in memory
+ * (loaded lazily from the file) and written through to a preallocated file while the segment
+ * is active. Files carry no checksum; after a crash they are rebuilt from the log.
+ * Not thread-safe: owned by one LogSegment.
+ */
+import type { StorageFs } from './fs.js';
+import { io, readFully, writeFully } from './io.js';
+
+const INITIAL_CAPACITY_ENTRIES = 64;
+
+export abstract class IndexFile {
+  protected mem: Buffer;
+  protected count = 0;
+  private loaded = false;
+  private fd: number | undefined;
+  /** The most entries this index may hold (segment.index.bytes / entry size). */
+  readonly maxEntries: number;
+
+  constructor(
+    protected readonly fs: StorageFs,
+    readonly path: string,
+    readonly baseOffset: number,
+    maxIndexBytes: number,
+    readonly entrySize: number,
+  ) {
+    this.maxEntries = Math.max(1, Math.floor(maxIndexBytes / entrySize));
+    this.mem = Buffer.alloc(0);
+  }
+
+  get entries(): number {
+    this.ensureLoaded();
+    return this.count;
+  }
+
+  get isWritable(): boolean {
+    return this.fd !== undefined;
+  }
+
+  /** Entry-level checks after loading a file (ordering, ranges); false means "rebuild me". */
+  protected abstract sane(logSizeBytes: number): boolean;
+
+  /** Load the file (lazily). Returns false when it is missing or fails its sanity check. */
+  tryLoad(logSizeBytes: number): boolean {
+    if (this.loaded) return true;
+    if (!this.fs.existsSync(this.path)) return false;
+    const data = io('read-index', this.path, () => this.fs.readFileSync(this.path));
+    if (data.length % this.entrySize !== 0) return false;
+    this.mem = data;
+    this.count = data.length / this.entrySize;
+    this.loaded = true;
+    if (this.count > this.maxEntries || !this.sane(logSizeBytes)) {
+      this.reset();
+      this.loaded = false;
+      return false;
+    }
+    return true;
+  }
+
+  /** Callers that need entries must have called tryLoad or reset first. */
+  protected ensureLoaded(): void {
+    if (!this.loaded) throw new Error(`index ${this.path} used before it was loaded (programming error)`);
+  }
+
+  /** Forget every entry (before a rebuild). The file is rewritten by later appends. */
+  reset(): void {
+    this.mem = Buffer.alloc(0);
+    this.count = 0;
+    this.loaded = true;
+  }
+
+  /** Open the file for appending, preallocated to maxEntries (create it when missing). */
+  openForAppend(): void {
+    if (this.fd !== undefined) return;
+    const fd = io('open-index', this.path, () => this.fs.openSync(this.path, this.fs.existsSync(this.path) ? 'r+' : 'w+'));
+    this.fd = fd;
+    io('preallocate-index', this.path, () => this.fs.ftruncateSync(fd, this.maxEntries * this.entrySize));
+    // Rewrite what is in memory so the file matches (it may have been rebuilt or never written).
+    if (this.count > 0) writeFully(this.fs, fd, this.path, this.mem, 0, this.count * this.entrySize, 0);
+  }
+
+  protected appendRaw(entry: Buffer): void {
+    this.ensureLoaded();
+    const need = (this.count + 1) * this.entrySize;
+    if (need > this.mem.length) {
+      const cap = Math.min(
+        this.maxEntries + 1,
+        Math.max(INITIAL_CAPACITY_ENTRIES, Math.ceil(this.mem.length / this.entrySize) * 2),
+      );
+      const grown = Buffer.alloc(cap * this.entrySize);
+      this.mem.copy(grown, 0, 0, this.count * this.entrySize);
+      this.mem = grown;
+    }
+    entry.copy(this.mem, this.count * this.entrySize);
+    if (this.fd !== undefined) {
+      writeFully(this.fs, this.fd, this.path, entry, 0, this.entrySize, this.count * this.entrySize);
+    }
+    this.count++;
+  }
+
+  protected truncateToEntries(n: number): void {
+    if (n >= this.count) return;
+    this.count = n;
+    if (this.fd === undefined && this.fs.existsSync(this.path)) {
+      io('truncate-index', this.path, () => {
+        const fd = this.fs.openSync(this.path, 'r+');
+        try {
+          this.fs.ftruncateSync(fd, n * this.entrySize);
+        } finally {
+          this.fs.closeSync(fd);
+        }
+      });
+    }
+  }
+
+  /** Trim the preallocated file to its entries, fsync it and close it (roll / close). */
+  trimAndClose(): void {
+    const fd = this.fd;
+    if (fd === undefined) return;
+    this.fd = undefined;
+    io('trim-index', this.path, () => {
+      try {
+        this.fs.ftruncateSync(fd, this.count * this.entrySize);
+        this.fs.fsyncSync(fd);
+      } finally {
+        this.fs.closeSync(fd);
+      }
+    });
+  }
+
+  /** Write a complete, trimmed file from memory (after rebuilding an inactive segment's index). */
+  writeWhole(): void {
+    this.ensureLoaded();
+    if (this.fd !== undefined) {
+      writeFully(this.fs, this.fd, this.path, this.mem, 0, this.count * this.entrySize, 0);
+      return;
+    }
+    io('write-index', this.path, () => {
+      const fd = this.fs.openSync(this.path, 'w');
+      try {
+        writeFully(this.fs, fd, this.path, this.mem, 0, this.count * this.entrySize, 0);
+        this.fs.fsyncSync(fd);
+      } finally {
+        this.fs.closeSync(fd);
+      }
+    });
+  }
+
+  flush(): void {
+    const fd = this.fd;
+    if (fd !== undefined) io('fsync-index', this.path, () => this.fs.fsyncSync(fd));
+  }
+
+  /** Close without trimming (used when the partition goes offline or is deleted). */
+  closeQuietly(): void {
+    const fd = this.fd;
+    this.fd = undefined;
+    if (fd !== undefined) {
+      try {
+        this.fs.closeSync(fd);
+      } catch {
+        // already failing; nothing more to do
+      }
+    }
+  }
+
+  delete(): void {
+    this.closeQuietly();
+    if (this.fs.existsSync(this.path)) io('delete-index', this.path, () => this.fs.unlinkSync(this.path));
+  }
+
+  /** Read back raw file bytes (tests). */
+  readFileBytes(): Buffer {
+    return io('read-index', this.path, () => {
+      const fd = this.fs.openSync(this.path, 'r');
+      try {
+        const size = this.fs.fstatSync(fd).size;
+        const b = Buffer.alloc(size);
+        readFully(this.fs, fd, this.path, b, 0, size, 0);
+        return b;
+      } finally {
+        this.fs.closeSync(fd);
+      }
+    });
+  }
+}

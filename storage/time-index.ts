@@ -1,0 +1,85 @@
+/**
+ * .timeindex (TimeIndex.java): timestamp int64 + relative offset int32 (12 bytes), appended
+ * only when the segment's max timestamp grows. The last slot is reserved for the final entry
+ * written when the segment stops being active, so the last entry holds the segment's max.
+ */
+import { NO_TIMESTAMP, readInt64, writeInt64 } from '../protocol/record-batch.js';
+import { IndexFile } from './index-file.js';
+
+export const TIME_INDEX_ENTRY_BYTES = 12;
+
+export class TimeIndex extends IndexFile {
+  private readonly scratch = Buffer.alloc(TIME_INDEX_ENTRY_BYTES);
+
+  constructor(fs: ConstructorParameters<typeof IndexFile>[0], path: string, baseOffset: number, maxIndexBytes: number) {
+    super(fs, path, baseOffset, maxIndexBytes, TIME_INDEX_ENTRY_BYTES);
+  }
+
+  /** One slot stays free for the entry appended when the segment becomes inactive. */
+  get isFull(): boolean {
+    return this.entries >= this.maxEntries - 1;
+  }
+
+  timestampAt(i: number): number {
+    return readInt64(this.mem, i * TIME_INDEX_ENTRY_BYTES);
+  }
+
+  offsetAt(i: number): number {
+    return this.baseOffset + this.mem.readInt32BE(i * TIME_INDEX_ENTRY_BYTES + 8);
+  }
+
+  get lastEntry(): { timestamp: number; offset: number } {
+    const n = this.entries;
+    if (n === 0) return { timestamp: NO_TIMESTAMP, offset: this.baseOffset };
+    return { timestamp: this.timestampAt(n - 1), offset: this.offsetAt(n - 1) };
+  }
+
+  /** Append (timestamp, offset) when the timestamp is larger than the last entry's. */
+  maybeAppend(timestamp: number, offset: number, skipFullCheck = false): void {
+    const n = this.entries;
+    if (n >= this.maxEntries || (!skipFullCheck && this.isFull)) return;
+    if (!Number.isSafeInteger(timestamp)) return;
+    const rel = offset - this.baseOffset;
+    if (rel < 0 || rel > 2 ** 31 - 1) return;
+    if (n > 0 && (timestamp <= this.timestampAt(n - 1) || offset < this.offsetAt(n - 1))) return;
+    if (n === 0 && timestamp <= NO_TIMESTAMP) return;
+    writeInt64(this.scratch, 0, timestamp);
+    this.scratch.writeInt32BE(rel, 8);
+    this.appendRaw(this.scratch);
+  }
+
+  /** Offset of the greatest entry with timestamp <= target (base offset when none). */
+  lookup(target: number): number {
+    let lo = 0;
+    let hi = this.entries - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.timestampAt(mid) <= target) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found < 0 ? this.baseOffset : this.offsetAt(found);
+  }
+
+  /** Remove entries with offset >= `offset`. */
+  truncateTo(offset: number): void {
+    let n = this.entries;
+    while (n > 0 && this.offsetAt(n - 1) >= offset) n--;
+    this.truncateToEntries(n);
+  }
+
+  protected sane(): boolean {
+    let prevTs = Number.NEGATIVE_INFINITY;
+    let prevOff = -1;
+    for (let i = 0; i < this.count; i++) {
+      const ts = this.timestampAt(i);
+      const off = this.offsetAt(i);
+      if (ts <= prevTs || off < prevOff || off < this.baseOffset) return false;
+      prevTs = ts;
+      prevOff = off;
+    }
+    return true;
+  }
+}
