@@ -100,12 +100,10 @@ export class BrokerMetrics {
       'samsa_consumer_group_lag',
       'High watermark minus committed offset, per group and partition',
       () =>
-        sources
-          .groupLag()
-          .map((g) => ({
-            labels: { group: g.group, topic: g.topic, partition: String(g.partition) },
-            value: g.lag,
-          })),
+        sources.groupLag().map((g) => ({
+          labels: { group: g.group, topic: g.topic, partition: String(g.partition) },
+          value: g.lag,
+        })),
     );
     r.gauge('samsa_process_resident_memory_bytes', 'Resident set size', () => [
       { labels: {}, value: process.memoryUsage().rss },

@@ -6,6 +6,8 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Logger, pino } from 'pino';
 import { LogManager } from '../storage/log-manager.js';
+import { startAdminHttp } from './admin-http.js';
+import { BrokerMetrics } from './broker-metrics.js';
 import { loadOrCreateClusterId } from './cluster-id.js';
 import { type BrokerConfig, brokerConfigDefaults, validateConfig } from './config.js';
 import { Dispatcher } from './dispatcher.js';
@@ -17,6 +19,8 @@ import { TopicManager } from './topic-manager.js';
 export interface Broker {
   readonly host: string;
   readonly port: number;
+  /** The admin HTTP port, or -1 when the admin server is off. */
+  readonly adminPort: number;
   readonly nodeId: number;
   readonly core: BrokerCore;
   close(): Promise<void>;
@@ -25,10 +29,14 @@ export interface Broker {
 /** Flush-policy tick: how often flush.ms is looked at. */
 const flushCheckIntervalMs = 1000;
 
+/**
+ * Start a broker in this process. Unlike `samsa broker start`, the admin HTTP server is off
+ * unless `adminPort` is given (0 picks a free port).
+ */
 export async function startBroker(options: Partial<BrokerConfig> & { logger?: Logger }): Promise<Broker> {
   const { logger, ...rest } = options;
   const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
-  const config = validateConfig({ ...brokerConfigDefaults, ...defined });
+  const config = validateConfig({ ...brokerConfigDefaults, adminPort: -1, ...defined });
   const log = logger ?? pino({ level: config.logLevel });
   const dataDir = resolve(config.dataDir);
   mkdirSync(dataDir, { recursive: true });
@@ -61,11 +69,25 @@ export async function startBroker(options: Partial<BrokerConfig> & { logger?: Lo
     rack: null,
   });
   const topics = new TopicManager(logs, config, log, () => [config.nodeId]);
+  const metrics = new BrokerMetrics({
+    connections: () => listener?.connections.size ?? 0,
+    partitions: () =>
+      logs.allLogs().map((l) => ({
+        topic: l.topic,
+        partition: l.partition,
+        sizeBytes: l.sizeBytes,
+        logStartOffset: l.logStartOffset,
+        logEndOffset: l.logEndOffset,
+        highWatermark: l.highWatermark,
+      })),
+    groupLag: () => [],
+  });
   const core: BrokerCore = {
     config,
     clusterId,
     topics,
     log,
+    metrics,
     self,
     brokers: () => [self()],
     controllerId: () => config.nodeId,
@@ -88,6 +110,18 @@ export async function startBroker(options: Partial<BrokerConfig> & { logger?: Lo
     log,
   });
   const port = listener.port;
+  const admin =
+    config.adminPort >= 0
+      ? await startAdminHttp({
+          host: config.adminHost,
+          port: config.adminPort,
+          core,
+          ready: () => !stopping,
+          groups: () => undefined,
+        })
+      : undefined;
+  const adminAddress = admin?.server.address();
+  const adminPort = typeof adminAddress === 'object' && adminAddress ? adminAddress.port : -1;
 
   const timers = [
     setInterval(() => safely(log, 'retention', () => logs.runRetention()), config.retentionCheckIntervalMs),
@@ -99,15 +133,13 @@ export async function startBroker(options: Partial<BrokerConfig> & { logger?: Lo
   ];
   for (const t of timers) t.unref();
 
-  log.info(
-    { host: config.host, port, nodeId: config.nodeId, dataDir },
-    `samsa broker ready on ${config.host}:${port}`,
-  );
+  log.info({ host: config.host, port, adminPort, dataDir }, `samsa broker ready on ${config.host}:${port}`);
 
   let closing: Promise<void> | undefined;
   return {
     host: config.host,
     port,
+    adminPort,
     nodeId: config.nodeId,
     core,
     close() {
@@ -116,6 +148,7 @@ export async function startBroker(options: Partial<BrokerConfig> & { logger?: Lo
         for (const t of timers) clearInterval(t);
         topics.waiters.releaseAll();
         await listener.close(config.shutdownDrainMs);
+        await admin?.close();
         await logs.close();
         log.info('storage closed cleanly');
       })();

@@ -15,6 +15,9 @@ export interface BrokerConfig {
   /** The host:port clients are told to connect to; defaults to host:port. */
   advertisedHost: string | null;
   nodeId: number;
+  /** The admin HTTP server (health, metrics, JSON views); -1 turns it off, 0 picks a free port. */
+  adminPort: number;
+  adminHost: string;
   autoCreateTopics: boolean;
   defaultPartitions: number;
   defaultReplicationFactor: number;
@@ -61,6 +64,8 @@ export const brokerConfigDefaults: BrokerConfig = {
   port: 9092,
   advertisedHost: null,
   nodeId: 1,
+  adminPort: 9644,
+  adminHost: '127.0.0.1',
   autoCreateTopics: true,
   defaultPartitions: 1,
   defaultReplicationFactor: 1,
@@ -185,6 +190,9 @@ export function validateConfig(c: BrokerConfig): BrokerConfig {
     if ((c[k] as number) <= 0) throw new ConfigError(`${k} must be greater than 0, got ${c[k]}`);
   }
   if (c.port < 0 || c.port > 65535) throw new ConfigError(`port must be between 0 and 65535, got ${c.port}`);
+  if (c.adminPort < -1 || c.adminPort > 65535) {
+    throw new ConfigError(`adminPort must be between 0 and 65535 (or -1 for none), got ${c.adminPort}`);
+  }
   if (c.nodeId < 0) throw new ConfigError(`nodeId must be 0 or more, got ${c.nodeId}`);
   if (c.messageBytesMax > c.socketRequestBytesMax) {
     throw new ConfigError(
@@ -231,7 +239,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   return out;
 }
 
-/** defaults <- config file <- environment <- flags */
+/**
+ * defaults <- config file <- environment <- flags. With `port` 0 and no admin port given
+ * anywhere, the admin server also picks a free port (so several test brokers never collide).
+ */
 export function resolveBrokerConfig(opts: {
   file?: string | undefined;
   env?: NodeJS.ProcessEnv;
@@ -241,8 +252,21 @@ export function resolveBrokerConfig(opts: {
   const envEntries = configFromEnv(opts.env ?? {});
   const file = opts.file ?? (envEntries['CONFIG'] as string | undefined);
   delete envEntries['CONFIG'];
-  if (file) c = applyConfigEntries(c, readConfigFile(file), `config file ${file}`);
+  const sources: Record<string, unknown>[] = [];
+  if (file) {
+    const entries = readConfigFile(file);
+    sources.push(entries);
+    c = applyConfigEntries(c, entries, `config file ${file}`);
+  }
+  sources.push(envEntries);
   c = applyConfigEntries(c, envEntries, 'environment (SAMSA_*)');
-  if (opts.flags) c = applyConfigEntries(c, opts.flags, 'command line');
+  if (opts.flags) {
+    sources.push(opts.flags);
+    c = applyConfigEntries(c, opts.flags, 'command line');
+  }
+  const adminGiven = sources.some((s) =>
+    Object.entries(s).some(([k, v]) => v !== undefined && fieldFor(k) === 'adminPort'),
+  );
+  if (c.port === 0 && !adminGiven) c.adminPort = 0;
   return c;
 }

@@ -102,11 +102,13 @@ export class Dispatcher {
       clientHost: conn.clientHost,
     };
     const handler = this.handlers.get(apiKey)!;
+    const started = performance.now();
     const result = handler.handle(request, ctx);
-    const encode = (body: unknown): Response =>
-      body === null
-        ? null
-        : encodeResponse(apiKey as ImplementedApiKey, apiVersion, correlationId, body as never);
+    const encode = (body: unknown): Response => {
+      this.core.metrics.request(apiKey, (performance.now() - started) / 1000);
+      if (body === null) return null;
+      return encodeResponse(apiKey as ImplementedApiKey, apiVersion, correlationId, body as never);
+    };
     return result instanceof Promise ? result.then(encode) : encode(result);
   }
 }

@@ -21,7 +21,7 @@ export async function runBrokerProcess(opts: {
     }
     throw err;
   }
-  const logger = pino({ level: config.logLevel, base: { nodeId: config.nodeId } });
+  const logger = pino({ level: config.logLevel });
   let broker: Awaited<ReturnType<typeof startBroker>>;
   try {
     broker = await startBroker({ ...config, logger });

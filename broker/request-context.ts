@@ -1,5 +1,6 @@
 /** What a handler knows about the request it is answering and the broker it runs in. */
 import type { Logger } from 'pino';
+import type { BrokerMetrics } from './broker-metrics.js';
 import type { BrokerConfig } from './config.js';
 import type { TopicManager } from './topic-manager.js';
 
@@ -15,6 +16,7 @@ export interface BrokerCore {
   readonly clusterId: string;
   readonly topics: TopicManager;
   readonly log: Logger;
+  readonly metrics: BrokerMetrics;
   /** This node as clients should reach it. */
   self(): BrokerNode;
   /** Every live broker in the cluster (only this one until replication). */

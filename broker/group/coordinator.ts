@@ -161,6 +161,21 @@ export interface GroupDescription {
   }[];
 }
 
+/**
+ * Kafka's mapping of a failed __consumer_offsets append to what the client is told
+ * (GroupMetadataManager): too large, storage gone, or otherwise unavailable. Storage errors
+ * are recognised by their `code` (storage/errors.ts) without importing storage.
+ */
+function appendErrorCode(err: unknown, what: 'group' | 'offsets'): number {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'RECORD_TOO_LARGE' || code === 'APPEND_TOO_LARGE') {
+    return what === 'offsets' ? GroupError.INVALID_COMMIT_OFFSET_SIZE : GroupError.UNKNOWN_SERVER_ERROR;
+  }
+  if (code === 'STORAGE_IO' || code === 'PARTITION_OFFLINE' || code === 'LOG_CLOSED')
+    return GroupError.NOT_COORDINATOR;
+  return GroupError.COORDINATOR_NOT_AVAILABLE;
+}
+
 /** Which API asks: OffsetCommit/OffsetFetch/DescribeGroups/DeleteGroups accept the empty group id. */
 type GroupApi =
   | 'join'
@@ -371,19 +386,43 @@ export class GroupCoordinator {
 
   // ---------------------------------------------------------------- persistence
 
-  private append(groupId: string, records: GroupLogRecord[]): Promise<void> {
-    const p = this.partitionFor(groupId);
-    let log = this.logs.get(p);
-    if (!log) this.logs.set(p, (log = this.logFor(p)));
-    const target = log;
-    const prev = this.appendTails.get(p) ?? Promise.resolve();
-    const next = prev.then(() => target.append(records));
+  private logOf(partition: number): GroupLog {
+    let log = this.logs.get(partition);
+    if (!log) this.logs.set(partition, (log = this.logFor(partition)));
+    return log;
+  }
+
+  /** Run `op` on a partition's log after every operation queued before it. */
+  private enqueue(partition: number, op: (log: GroupLog) => unknown): Promise<void> {
+    const log = this.logOf(partition);
+    const prev = this.appendTails.get(partition) ?? Promise.resolve();
+    const next = prev.then(async () => {
+      await op(log);
+    });
     const tail = next.catch(() => {});
-    this.appendTails.set(p, tail);
+    this.appendTails.set(partition, tail);
     void tail.then(() => {
-      if (this.appendTails.get(p) === tail) this.appendTails.delete(p);
+      if (this.appendTails.get(partition) === tail) this.appendTails.delete(partition);
     });
     return next;
+  }
+
+  private append(groupId: string, records: GroupLogRecord[]): Promise<void> {
+    return this.enqueue(this.partitionFor(groupId), (log) => log.append(records));
+  }
+
+  /** Ask every log that can compact to do so (serialised with appends). Runs with the expiration task. */
+  compactLogs(): Promise<void> {
+    const runs: Promise<void>[] = [];
+    for (const [p, log] of this.logs) {
+      if (!log.compact) continue;
+      runs.push(
+        this.enqueue(p, (l) => l.compact?.()).catch((err: unknown) => {
+          this.log.error({ partition: p, err }, 'compacting __consumer_offsets failed');
+        }),
+      );
+    }
+    return Promise.all(runs).then(() => {});
   }
 
   private storedGroup(group: ClassicGroup, assignment: Map<string, Buffer>): StoredGroup {
@@ -413,7 +452,7 @@ export class GroupCoordinator {
       return GroupError.NONE;
     } catch (err) {
       this.log.error({ groupId: group.groupId, err }, 'storing group metadata failed');
-      return GroupError.COORDINATOR_NOT_AVAILABLE;
+      return appendErrorCode(err, 'group');
     }
   }
 
@@ -463,6 +502,7 @@ export class GroupCoordinator {
       this.expirationTimer = null;
       if (this.phase !== 'active') return;
       this.expireOffsets();
+      void this.compactLogs();
       this.scheduleExpiration();
     });
   }
@@ -1185,7 +1225,7 @@ export class GroupCoordinator {
       await this.append(a.groupId, records);
     } catch (err) {
       this.log.error({ groupId: a.groupId, err }, 'storing committed offsets failed');
-      return failAll(GroupError.COORDINATOR_NOT_AVAILABLE);
+      return failAll(appendErrorCode(err, 'offsets'));
     } finally {
       g.inflightCommits--;
     }
@@ -1256,7 +1296,7 @@ export class GroupCoordinator {
         );
       } catch (err) {
         this.log.error({ groupId, err }, 'storing offset deletions failed');
-        return { errorCode: GroupError.COORDINATOR_NOT_AVAILABLE, topics: [] };
+        return { errorCode: appendErrorCode(err, 'offsets'), topics: [] };
       }
     }
     return { errorCode: GroupError.NONE, topics: out };
@@ -1391,7 +1431,7 @@ export class GroupCoordinator {
           results.set(group.groupId, GroupError.NONE);
         } catch (err) {
           this.log.error({ groupId: group.groupId, err }, 'storing group deletion failed');
-          results.set(group.groupId, GroupError.COORDINATOR_NOT_AVAILABLE);
+          results.set(group.groupId, appendErrorCode(err, 'group'));
         }
       }),
     );

@@ -13,6 +13,8 @@ export type { GroupLogRecord } from './records.js';
 export interface GroupLog {
   append(records: GroupLogRecord[]): Promise<void> | void;
   load(): Iterable<GroupLogRecord> | AsyncIterable<GroupLogRecord>;
+  /** Drop superseded records if worthwhile; never runs concurrently with append(). */
+  compact?(): Promise<boolean> | boolean;
 }
 
 export class MemoryGroupLog implements GroupLog {

@@ -12,7 +12,13 @@ import type {
   FetchResponse,
   FetchResponsePartitionData as PartitionData,
 } from '../../protocol/apis/index.js';
-import { ErrorCode as E } from '../../protocol/error-codes.js';
+import { ErrorCode as E, errorName } from '../../protocol/error-codes.js';
+import {
+  BATCH_LENGTH_OFFSET,
+  LOG_OVERHEAD,
+  RECORD_BATCH_OVERHEAD,
+  RECORDS_COUNT_OFFSET,
+} from '../../protocol/record-batch.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import { AppendWaiters } from '../append-waiters.js';
 import type { ApiHandler, RequestContext } from '../request-context.js';
@@ -80,11 +86,29 @@ function readPartition(
   }
   try {
     const r = plog.read(p.fetchOffset, Math.max(0, maxBytes), { maxOffset: hw, minOneBatch: first });
+    if (r.records.length > 0) {
+      ctx.core.metrics.bytesOut.inc({ topic }, r.records.length);
+      ctx.core.metrics.recordsOut.inc({ topic }, countRecords(r.records));
+    }
     return { ...empty(0, hw, hw, start), records: r.records };
   } catch (err) {
     const o = storageErrorOutcome(err, ctx.core.log, `read ${topic}-${p.partition}`);
+    ctx.core.metrics.fetchErrors.inc({ topic, error: errorName(o.errorCode) });
     return empty(o.errorCode, hw, hw, start);
   }
+}
+
+/** Records in whole stored batches, from each batch header (records are not decoded). */
+function countRecords(batches: Buffer): number {
+  let n = 0;
+  for (
+    let pos = 0;
+    pos + RECORD_BATCH_OVERHEAD <= batches.length;
+    pos += LOG_OVERHEAD + batches.readInt32BE(pos + BATCH_LENGTH_OFFSET)
+  ) {
+    n += batches.readInt32BE(pos + RECORDS_COUNT_OFFSET);
+  }
+  return n;
 }
 
 function handle(req: FetchRequest, ctx: RequestContext): FetchResponse | Promise<FetchResponse> {

@@ -5,7 +5,7 @@
  * moves (single replica: it is the log end) and parked fetches wake. acks=0 gets no response.
  */
 import type { ProduceRequest, ProduceResponse } from '../../protocol/apis/index.js';
-import { ErrorCode as E } from '../../protocol/error-codes.js';
+import { ErrorCode as E, errorName } from '../../protocol/error-codes.js';
 import type { ApiHandler, RequestContext } from '../request-context.js';
 import { storageErrorOutcome } from '../storage-errors.js';
 
@@ -89,6 +89,8 @@ function produceOne(
     const r = plog.append(records, { leaderEpoch: 0 });
     plog.highWatermark = plog.logEndOffset;
     topics.appended(topic, partition, records.length);
+    ctx.core.metrics.bytesIn.inc({ topic }, records.length);
+    ctx.core.metrics.recordsIn.inc({ topic }, r.recordCount);
     return {
       index: partition,
       errorCode: 0,
@@ -100,6 +102,7 @@ function produceOne(
     };
   } catch (err) {
     const o = storageErrorOutcome(err, ctx.core.log, `append to ${topic}-${partition}`);
+    ctx.core.metrics.produceErrors.inc({ topic, error: errorName(o.errorCode) });
     return partitionError(partition, o.errorCode, o.errorMessage);
   }
 }

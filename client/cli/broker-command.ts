@@ -11,6 +11,7 @@ export function registerBrokerCommands(program: Command): void {
     .option('--host <host>', 'address to listen on (default 127.0.0.1)')
     .option('--port <port>', 'port to listen on; 0 picks a free one (default 9092)')
     .option('--advertised-host <host>', 'host name clients are told to connect to')
+    .option('--admin-port <port>', 'admin HTTP port (health, metrics); -1 turns it off (default 9644)')
     .option('--node-id <id>', 'this node id (default 1)')
     .option('--config <file>', 'a config file: Kafka-style key=value properties, or JSON')
     .option('--log-level <level>', 'trace, debug, info, warn, error (default info)')
@@ -36,6 +37,7 @@ Examples:
           host: opts['host'],
           port: opts['port'],
           advertisedHost: opts['advertisedHost'],
+          adminPort: opts['adminPort'],
           nodeId: opts['nodeId'],
           logLevel: opts['logLevel'],
         },

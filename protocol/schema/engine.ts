@@ -160,7 +160,15 @@ function planField(f: FieldSchema, version: number, flexible: boolean, parent: s
     let elem: ValueCodec;
     if (f.items === 'struct') {
       const sc = compileStruct(f.fields ?? [], version, flexible, path);
-      elem = { read: (r) => sc.decode(r), write: (w, v) => sc.encode(w, v as Obj), minBytes: sc.minBytes };
+      elem = {
+        read: (r) => sc.decode(r),
+        write: (w, v) => {
+          if (v === null || typeof v !== 'object')
+            throw new EncodeError(w.field || path, 'array element is not an object');
+          sc.encode(w, v as Obj);
+        },
+        minBytes: sc.minBytes,
+      };
     } else {
       elem = primitiveCodec(f.items ?? 'int32', false, compact, path);
     }

@@ -4,7 +4,7 @@
  * serves consumer groups — the group consumer. What kafkajs produced is read back by kcat and
  * by raw fetches, so no client only talks to itself.
  */
-import { CompressionTypes, ConfigResourceTypes, type KafkaMessage } from 'kafkajs';
+import kafkajs, { type KafkaMessage } from 'kafkajs';
 import t from 'tap';
 import { startTestBroker } from '../helpers/broker.js';
 import { kafkajsAdmin, kafkajsClient, kafkajsProducer } from '../helpers/kafkajs.js';
@@ -17,6 +17,9 @@ import {
 } from '../helpers/raw-client.js';
 import { uniqueTopic } from '../helpers/temp.js';
 import { waitFor, withTimeout } from '../helpers/wait.js';
+
+// kafkajs is CommonJS: Node's ESM loader cannot see all of its named exports.
+const { CompressionTypes, ConfigResourceTypes } = kafkajs;
 
 const b = await startTestBroker(t);
 const kafka = kafkajsClient(b.bootstrap);

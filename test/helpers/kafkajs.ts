@@ -1,12 +1,15 @@
 /** kafkajs 2.2.4 clients for tests: quiet logs, short retries, disconnected in teardown. */
-import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
+import kafkajs, { type Admin, type Kafka, type Producer } from 'kafkajs';
+
+// kafkajs is CommonJS: Node's ESM loader cannot see all of its named exports.
+const { Kafka: KafkaClass, logLevel } = kafkajs;
 
 interface TestLike {
   teardown(fn: () => void | Promise<void>): void;
 }
 
 export function kafkajsClient(bootstrap: string, clientId = 'samsa-e2e'): Kafka {
-  return new Kafka({
+  return new KafkaClass({
     clientId,
     brokers: [bootstrap],
     logLevel: logLevel.NOTHING,

@@ -97,3 +97,16 @@ t.test('encoding skips fields the version lacks, and missing properties take def
     },
   );
 });
+
+t.test('malformed objects to encode are EncodeErrors', async (t) => {
+  t.throws(
+    () => encodeRequest(ApiKey.Produce, 7, 1, null, { acks: 1, timeoutMs: 5, topicData: [null as never] }),
+    { name: 'EncodeError' },
+  );
+  t.throws(() => encodeRequest(ApiKey.Metadata, 0, 1, null, { topics: null as never }), {
+    name: 'EncodeError',
+  });
+  t.throws(() => encodeRequest(ApiKey.Metadata, 9, 1, null, { topics: 'x' as never }), {
+    name: 'EncodeError',
+  });
+});

@@ -247,9 +247,9 @@ t.test('interoperates with kafkajs (encode here -> decode there and back)', asyn
   const decodeBatch = require('kafkajs/src/protocol/recordBatch/v0/decoder') as (
     d: unknown,
   ) => Promise<KafkajsBatch>;
-  const encodeBatchKjs = require('kafkajs/src/protocol/recordBatch/v0') as (
-    o: object,
-  ) => Promise<{ buffer: Buffer }>;
+  const { RecordBatch: encodeBatchKjs } = require('kafkajs/src/protocol/recordBatch/v0') as {
+    RecordBatch: (o: object) => Promise<{ buffer: Buffer }>;
+  };
   const Record = require('kafkajs/src/protocol/recordBatch/record/v0') as (o: object) => unknown;
   const { Types } = require('kafkajs/src/protocol/message/compression') as {
     Types: { GZIP: number; None: number };

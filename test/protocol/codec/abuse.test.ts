@@ -227,12 +227,20 @@ t.test('a huge count decodes in bounded time and memory', async (t) => {
 });
 
 t.test('the total number of array elements in one message is bounded', async (t) => {
-  // Produce v7: 1 topic with 2,100,000 partitions of 8 bytes each, twice (> 4,000,000 elements).
-  const parts = 2_100_000;
-  const partition = bytes(i32(0), i32(-1));
-  const topic = bytes(str('t'), i32(parts), Buffer.concat(Array.from({ length: parts }, () => partition)));
-  const frame = bytes(produceHead(), i32(2), topic, topic);
+  // OffsetFetch v4: groupId, topics [name, partitionIndexes []int32]; two topics of 2,100,000
+  // partition indexes each: more than 4,000,000 elements in total, though each count fits.
+  const count = 2_100_000;
+  const ints = Buffer.alloc(count * 4);
+  const topic = bytes(str('t'), i32(count), ints);
+  const frame = bytes(i16(9), i16(4), i32(1), str('c'), str('g'), i32(2), topic, topic, [0]);
   const e = decodeFails(frame);
   t.equal(e.code, 'LENGTH_TOO_LARGE');
+  t.equal(e.field, 'topics.partitionIndexes');
   t.match(e.message, /array elements/);
+  // One topic alone decodes.
+  const one = bytes(i16(9), i16(4), i32(1), str('c'), str('g'), i32(1), topic, [0]);
+  t.equal(
+    decodeRequest(9, 4, one, decodeRequestHeader(one).bodyOffset).topics![0]!.partitionIndexes.length,
+    count,
+  );
 });
