@@ -9,6 +9,9 @@ type Labels = Record<string, string>;
 /** Distinct label sets one metric may hold; past it new sets fold into one "_other" series. */
 export const seriesPerMetricMax = 10_000;
 
+const OVERFLOW_LABELS: Labels = { series: '_other' };
+const OVERFLOW_KEY = '{series="_other"}';
+
 function escapeLabel(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
@@ -43,9 +46,17 @@ export class Counter extends Metric {
     const key = labelText(labels);
     let s = this.series.get(key);
     if (!s) {
-      if (this.series.size >= seriesPerMetricMax) return this.inc({ series: '_other' }, by);
-      s = { labels, value: 0 };
-      this.series.set(key, s);
+      if (this.series.size >= seriesPerMetricMax) {
+        // Past the bound every new label set counts in one overflow series.
+        s = this.series.get(OVERFLOW_KEY);
+        if (!s) {
+          s = { labels: OVERFLOW_LABELS, value: 0 };
+          this.series.set(OVERFLOW_KEY, s);
+        }
+      } else {
+        s = { labels, value: 0 };
+        this.series.set(key, s);
+      }
     }
     s.value += by;
   }

@@ -30,16 +30,12 @@ export function murmur2(data: Buffer): number {
     h ^= k;
   }
   const tail = length & ~3;
-  switch (length % 4) {
-    // biome-ignore lint/suspicious/noFallthroughSwitchClause: murmur2 tail handling falls through on purpose
-    case 3:
-      h ^= data[tail + 2]! << 16;
-    // biome-ignore lint/suspicious/noFallthroughSwitchClause: see above
-    case 2:
-      h ^= data[tail + 1]! << 8;
-    case 1:
-      h ^= data[tail]!;
-      h = Math.imul(h, m);
+  const rest = length & 3;
+  if (rest === 3) h ^= data[tail + 2]! << 16;
+  if (rest >= 2) h ^= data[tail + 1]! << 8;
+  if (rest >= 1) {
+    h ^= data[tail]!;
+    h = Math.imul(h, m);
   }
   h ^= h >>> 13;
   h = Math.imul(h, m);
