@@ -93,7 +93,16 @@ export class Connection {
   private onData(data: Buffer): void {
     this.chunks.push(data);
     this.buffered += data.length;
-    while (!this.closed && this.buffered >= FRAME_LENGTH_BYTES) {
+    this.processFrames();
+  }
+
+  /** Handle every complete buffered frame, stopping while at the in-flight bound. */
+  private processFrames(): void {
+    while (
+      !this.closed &&
+      this.buffered >= FRAME_LENGTH_BYTES &&
+      this.pending.length < this.limits.inflightRequestsMax
+    ) {
       const size = this.peekInt32();
       if (size < REQUEST_HEADER_BYTES_MIN || size > this.limits.socketRequestBytesMax) {
         this.close(
@@ -213,6 +222,8 @@ export class Connection {
     ) {
       this.paused = false;
       this.socket.resume();
+      // Frames that arrived while paused were kept; handle them now.
+      this.processFrames();
     }
   }
 
