@@ -25,6 +25,8 @@ export interface BrokerConfig {
   socketRequestBytesMax: number;
   /** Default max.message.bytes for topics: the largest record batch accepted. */
   messageBytesMax: number;
+  /** Bound on a compressed batch's records once decompressed (checked on produce; stops decompression bombs). */
+  decompressedBatchBytesMax: number;
   /** Requests read from one connection but not yet answered; reading pauses beyond it. */
   connectionInflightRequestsMax: number;
   /** Response bytes queued on one connection's socket; reading pauses beyond it. */
@@ -71,6 +73,7 @@ export const brokerConfigDefaults: BrokerConfig = {
   defaultReplicationFactor: 1,
   socketRequestBytesMax: 104_857_600,
   messageBytesMax: 1_048_588,
+  decompressedBatchBytesMax: 64 * 1024 * 1024,
   connectionInflightRequestsMax: 64,
   connectionQueuedBytesMax: 64 * 1024 * 1024,
   connectionsMax: 10_000,

@@ -144,7 +144,9 @@ export class BatchBuilder {
     headers: { key: string; value: HeaderValue }[] | null,
   ): number {
     let n = 5 + 1 + 10 + 5 + 5 + keyLen + 5 + valueLen + 5;
-    if (headers) for (const h of headers) n += 10 + Buffer.byteLength(h.key) + (h.value == null ? 0 : byteLength(h.value));
+    if (headers)
+      for (const h of headers)
+        n += 10 + Buffer.byteLength(h.key) + (h.value == null ? 0 : byteLength(h.value));
     return n;
   }
 
@@ -330,7 +332,8 @@ export class Accumulator {
     batch = new BatchBuilder(q.topic, q.partition, capacity, now);
     this.bufferedBytes += capacity;
     q.open = batch;
-    if (!batch.tryAppend(key, value, headers, timestamp)) throw new Error('record does not fit an empty batch');
+    if (!batch.tryAppend(key, value, headers, timestamp))
+      throw new Error('record does not fit an empty batch');
     return { batch, full };
   }
 

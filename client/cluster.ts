@@ -3,8 +3,14 @@
  * (deduplicated: one refresh in flight at a time), one connection per broker opened lazily and
  * reopened after it closes, partition leader lookup, and group coordinator lookup.
  */
-import type { ImplementedApiKey, MetadataResponse, RequestTypes, ResponseTypes } from '../protocol/apis/index.js';
+
 import { ApiKey } from '../protocol/api-keys.js';
+import type {
+  ImplementedApiKey,
+  MetadataResponse,
+  RequestTypes,
+  ResponseTypes,
+} from '../protocol/apis/index.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { Connection, type RequestOptions } from './connection.js';
 import { isRetriableError, kafkaError, SamsaError } from './errors.js';
@@ -188,7 +194,8 @@ export class Cluster {
           retriable: true,
         });
       }
-      if (attempt > 0) await this.sleep(backoffDelay(attempt, this.options.retryBackoffMs, this.options.retryBackoffMsMax));
+      if (attempt > 0)
+        await this.sleep(backoffDelay(attempt, this.options.retryBackoffMs, this.options.retryBackoffMsMax));
       attempt++;
       try {
         await this.refreshMetadata(missing, autoCreate);
@@ -204,7 +211,10 @@ export class Cluster {
     if (!b) {
       await this.refreshMetadata();
       const again = this.brokers.get(nodeId);
-      if (!again) throw new SamsaError('SAMSA_METADATA', `broker ${nodeId} is not in the cluster metadata`, { retriable: true });
+      if (!again)
+        throw new SamsaError('SAMSA_METADATA', `broker ${nodeId} is not in the cluster metadata`, {
+          retriable: true,
+        });
       return this.connectTo(again.host, again.port);
     }
     return this.connectTo(b.host, b.port);
@@ -246,8 +256,18 @@ export class Cluster {
     return this.withRetry(`FindCoordinator(${groupId})`, async () => {
       const conn = await this.anyConnection();
       const v = conn.version(ApiKey.FindCoordinator);
-      const res = await conn.request(ApiKey.FindCoordinator, { key: groupId, keyType: 0, coordinatorKeys: [groupId] });
-      let info: { errorCode: number; nodeId: number; host: string; port: number; errorMessage: string | null };
+      const res = await conn.request(ApiKey.FindCoordinator, {
+        key: groupId,
+        keyType: 0,
+        coordinatorKeys: [groupId],
+      });
+      let info: {
+        errorCode: number;
+        nodeId: number;
+        host: string;
+        port: number;
+        errorMessage: string | null;
+      };
       if (v >= 4) {
         const c = res.coordinators?.[0];
         if (!c) throw new SamsaError('SAMSA_PROTOCOL', 'FindCoordinator answered no coordinator');
@@ -261,7 +281,8 @@ export class Cluster {
           errorMessage: res.errorMessage ?? null,
         };
       }
-      if (info.errorCode !== 0) throw kafkaError(info.errorCode, `FindCoordinator(${groupId})`, info.errorMessage);
+      if (info.errorCode !== 0)
+        throw kafkaError(info.errorCode, `FindCoordinator(${groupId})`, info.errorMessage);
       if (!this.brokers.has(info.nodeId)) {
         this.brokers.set(info.nodeId, { nodeId: info.nodeId, host: info.host, port: info.port, rack: null });
       }
@@ -273,7 +294,11 @@ export class Cluster {
    * Run `fn`, retrying retriable errors with backoff until the request timeout has passed since
    * the first attempt.
    */
-  async withRetry<T>(what: string, fn: () => Promise<T>, deadlineMs = this.options.requestTimeoutMs): Promise<T> {
+  async withRetry<T>(
+    what: string,
+    fn: () => Promise<T>,
+    deadlineMs = this.options.requestTimeoutMs,
+  ): Promise<T> {
     const deadline = Date.now() + deadlineMs;
     for (let attempt = 0; ; attempt++) {
       if (this.closedFlag) throw new SamsaError('SAMSA_CLOSED', `${what}: the client is closed`);
@@ -281,7 +306,10 @@ export class Cluster {
         return await fn();
       } catch (err) {
         if (!isRetriableError(err) || Date.now() > deadline || this.closedFlag) throw err;
-        if (err instanceof SamsaError && (err.kafkaCode === ErrorCode.NOT_COORDINATOR || err.kafkaCode === ErrorCode.NOT_LEADER_OR_FOLLOWER)) {
+        if (
+          err instanceof SamsaError &&
+          (err.kafkaCode === ErrorCode.NOT_COORDINATOR || err.kafkaCode === ErrorCode.NOT_LEADER_OR_FOLLOWER)
+        ) {
           await this.refreshMetadata().catch(() => undefined);
         }
         await this.sleep(backoffDelay(attempt, this.options.retryBackoffMs, this.options.retryBackoffMsMax));
@@ -371,7 +399,8 @@ export class Cluster {
     this.metadataAt = Date.now();
     if (res.brokers.length > 0) {
       this.brokers.clear();
-      for (const b of res.brokers) this.brokers.set(b.nodeId, { nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack ?? null });
+      for (const b of res.brokers)
+        this.brokers.set(b.nodeId, { nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack ?? null });
     }
     this.clusterId = res.clusterId ?? null;
     this.controllerId = res.controllerId ?? -1;
@@ -392,7 +421,12 @@ export class Cluster {
           errorCode: p.errorCode,
         };
       }
-      this.topics.set(t.name, { name: t.name, errorCode: t.errorCode, isInternal: t.isInternal ?? false, partitions });
+      this.topics.set(t.name, {
+        name: t.name,
+        errorCode: t.errorCode,
+        isInternal: t.isInternal ?? false,
+        partitions,
+      });
     }
   }
 }

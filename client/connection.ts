@@ -7,8 +7,13 @@
  * SAMSA_CONNECTION_CLOSED and `closed` resolves; the cluster opens a new one when needed.
  */
 import { connect as netConnect, type Socket } from 'node:net';
-import { apiSchemas, type ImplementedApiKey, type RequestTypes, type ResponseTypes } from '../protocol/apis/index.js';
 import { ApiKey } from '../protocol/api-keys.js';
+import {
+  apiSchemas,
+  type ImplementedApiKey,
+  type RequestTypes,
+  type ResponseTypes,
+} from '../protocol/apis/index.js';
 import { decodeResponse, encodeRequest } from '../protocol/framing.js';
 import { SamsaError } from './errors.js';
 
@@ -105,7 +110,9 @@ export class Connection {
       const s = netConnect({ host: opts.host, port: opts.port, noDelay: true });
       const timer = setTimeout(() => {
         s.destroy();
-        reject(new SamsaError('SAMSA_CONNECTION_FAILED', `connecting to ${where} timed out after ${timeoutMs} ms`));
+        reject(
+          new SamsaError('SAMSA_CONNECTION_FAILED', `connecting to ${where} timed out after ${timeoutMs} ms`),
+        );
       }, timeoutMs);
       s.once('connect', () => {
         clearTimeout(timer);
@@ -114,7 +121,11 @@ export class Connection {
       });
       s.once('error', (err) => {
         clearTimeout(timer);
-        reject(new SamsaError('SAMSA_CONNECTION_FAILED', `cannot connect to ${where}: ${err.message}`, { cause: err }));
+        reject(
+          new SamsaError('SAMSA_CONNECTION_FAILED', `cannot connect to ${where}: ${err.message}`, {
+            cause: err,
+          }),
+        );
       });
     });
     const conn = new Connection(socket, opts);
@@ -123,9 +134,13 @@ export class Connection {
     } catch (err) {
       conn.close();
       if (err instanceof SamsaError && err.code === 'SAMSA_UNSUPPORTED_VERSION') throw err;
-      throw new SamsaError('SAMSA_CONNECTION_FAILED', `ApiVersions with ${where} failed: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new SamsaError(
+        'SAMSA_CONNECTION_FAILED',
+        `ApiVersions with ${where} failed: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
     return conn;
   }
@@ -191,7 +206,9 @@ export class Connection {
 
   /** Close the socket; pending requests fail with SAMSA_CONNECTION_CLOSED. */
   close(): void {
-    this.destroy(new SamsaError('SAMSA_CONNECTION_CLOSED', `connection to ${this.address} closed by the client`));
+    this.destroy(
+      new SamsaError('SAMSA_CONNECTION_CLOSED', `connection to ${this.address} closed by the client`),
+    );
   }
 
   private async negotiate(timeoutMs: number): Promise<void> {
@@ -210,10 +227,16 @@ export class Connection {
     }
     if (res.errorCode === 35) {
       const theirs = res.apiKeys.find((k) => k.apiKey === ApiKey.ApiVersions);
-      res = await this.request(ApiKey.ApiVersions, {}, { version: Math.min(3, theirs?.maxVersion ?? 0), timeoutMs });
+      res = await this.request(
+        ApiKey.ApiVersions,
+        {},
+        { version: Math.min(3, theirs?.maxVersion ?? 0), timeoutMs },
+      );
     }
     if (res.errorCode !== 0) {
-      throw new SamsaError('SAMSA_PROTOCOL', `ApiVersions answered error ${res.errorCode}`, { kafkaCode: res.errorCode });
+      throw new SamsaError('SAMSA_PROTOCOL', `ApiVersions answered error ${res.errorCode}`, {
+        kafkaCode: res.errorCode,
+      });
     }
     for (const k of res.apiKeys) {
       const mine = ours.get(k.apiKey);
@@ -265,7 +288,9 @@ export class Connection {
       }
       const size = head.readInt32BE(0);
       if (size < 4 || size > this.responseBytesMax) {
-        this.destroy(new SamsaError('SAMSA_PROTOCOL', `bad response frame size ${size} from ${this.address}`));
+        this.destroy(
+          new SamsaError('SAMSA_PROTOCOL', `bad response frame size ${size} from ${this.address}`),
+        );
         return;
       }
       if (this.chunkBytes < size + 4) return;
@@ -289,7 +314,12 @@ export class Connection {
     const correlationId = frame.readInt32BE(0);
     const p = this.inFlight.get(correlationId);
     if (!p) {
-      this.destroy(new SamsaError('SAMSA_PROTOCOL', `response with unknown correlation id ${correlationId} from ${this.address}`));
+      this.destroy(
+        new SamsaError(
+          'SAMSA_PROTOCOL',
+          `response with unknown correlation id ${correlationId} from ${this.address}`,
+        ),
+      );
       return;
     }
     this.inFlight.delete(correlationId);
@@ -299,9 +329,13 @@ export class Connection {
       p.resolve(body);
     } catch (err) {
       p.reject(
-        new SamsaError('SAMSA_PROTOCOL', `cannot decode api ${p.apiKey} v${p.version} response from ${this.address}: ${(err as Error).message}`, {
-          cause: err,
-        }),
+        new SamsaError(
+          'SAMSA_PROTOCOL',
+          `cannot decode api ${p.apiKey} v${p.version} response from ${this.address}: ${(err as Error).message}`,
+          {
+            cause: err,
+          },
+        ),
       );
     }
     while (this.queue.length > 0 && this.inFlight.size < this.inFlightMax && !this.closeReason) {

@@ -61,7 +61,8 @@ export class SamsaError extends Error {
     this.code = code;
     this.kafkaCode = options.kafkaCode ?? 0;
     this.kafkaName = options.kafkaCode ? errorName(options.kafkaCode) : undefined;
-    this.retriable = options.retriable ?? (options.kafkaCode ? (errorInfo(options.kafkaCode)?.retriable ?? false) : false);
+    this.retriable =
+      options.retriable ?? (options.kafkaCode ? (errorInfo(options.kafkaCode)?.retriable ?? false) : false);
   }
 }
 

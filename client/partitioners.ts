@@ -49,7 +49,8 @@ export function toPositive(n: number): number {
 }
 
 /** Java-compatible default: toPositive(murmur2(key)) % partitions. */
-export const murmur2Partitioner: KeyPartitioner = (key, partitionCount) => toPositive(murmur2(key)) % partitionCount;
+export const murmur2Partitioner: KeyPartitioner = (key, partitionCount) =>
+  toPositive(murmur2(key)) % partitionCount;
 
 const JUMP_MULTIPLIER = 2862933555777941757n;
 const MASK_64 = (1n << 64n) - 1n;

@@ -7,8 +7,9 @@
  * space; a record that waited `bufferTimeoutMs` fails with SAMSA_BUFFER_FULL. `writable` and
  * `waitForCapacity()` let a tight loop slow down before that.
  */
-import type { ProduceRequest, ProduceResponse } from '../protocol/apis/index.js';
+
 import { ApiKey } from '../protocol/api-keys.js';
+import type { ProduceRequest, ProduceResponse } from '../protocol/apis/index.js';
 import { ErrorCode, isRetriable } from '../protocol/error-codes.js';
 import {
   Accumulator,
@@ -28,7 +29,8 @@ import type { Serializer } from './serializers.js';
 export type Acks = 0 | 1 | -1 | 'all';
 
 /** Producer settings (connection settings from ClusterOptions included). */
-export interface ProducerOptions<K = Buffer | string | null, V = Buffer | string | null> extends ClusterOptions {
+export interface ProducerOptions<K = Buffer | string | null, V = Buffer | string | null>
+  extends ClusterOptions {
   /** Default -1 ('all'). */
   acks?: Acks;
   /** How long a batch waits for more records before it is sent (default 5). */
@@ -144,7 +146,10 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
     this.serializeValue = (options.valueSerializer as (v: unknown) => Buffer | string | null) ?? identity;
     this.acc = new Accumulator(options.batchBytes ?? 256 * 1024);
     if (![0, 1, -1].includes(this.acks)) {
-      throw new SamsaError('SAMSA_INVALID_ARGUMENT', `acks must be 0, 1, -1 or 'all', not ${String(options.acks)}`);
+      throw new SamsaError(
+        'SAMSA_INVALID_ARGUMENT',
+        `acks must be 0, 1, -1 or 'all', not ${String(options.acks)}`,
+      );
     }
   }
 
@@ -236,7 +241,10 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
 
   // ---- appending ----
 
-  private appendNow(record: ProducerRecord<unknown, unknown>, partitionCount: number): Promise<RecordMetadata> {
+  private appendNow(
+    record: ProducerRecord<unknown, unknown>,
+    partitionCount: number,
+  ): Promise<RecordMetadata> {
     const topic = record.topic;
     const key = record.key == null ? null : this.serializeKey(record.key);
     const value = record.value == null ? null : this.serializeValue(record.value);
@@ -253,18 +261,31 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
     const timestamp = record.timestamp ?? Date.now();
     const headers = record.headers === undefined ? null : headerList(record.headers);
     const q = this.acc.queue(topic, partition);
-    const { batch, full } = this.acc.append(q, key, value, headers as { key: string; value: HeaderValue }[] | null, timestamp, timestamp);
+    const { batch, full } = this.acc.append(
+      q,
+      key,
+      value,
+      headers as { key: string; value: HeaderValue }[] | null,
+      timestamp,
+      timestamp,
+    );
     if (batch.count === 1) {
       this.pendingBatches.add(batch);
       if (this.lingerMs <= 0) this.scheduleSend();
       else this.wakeIn(this.lingerMs);
     }
     if (full) {
-      if (record.partition === undefined && key === null) this.sticky.onBatchFull(topic, partition, partitionCount);
+      if (record.partition === undefined && key === null)
+        this.sticky.onBatchFull(topic, partition, partitionCount);
       this.scheduleSend();
     }
     const index = batch.count - 1;
-    return batch.promise.then((base) => ({ topic, partition, offset: base < 0 ? -1 : base + index, timestamp }));
+    return batch.promise.then((base) => ({
+      topic,
+      partition,
+      offset: base < 0 ? -1 : base + index,
+      timestamp,
+    }));
   }
 
   /** Append blocked records in order while metadata and buffer space allow. */
@@ -426,7 +447,9 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
       .catch(() => undefined)
       .finally(() => {
         this.refreshing = false;
-        this.wakeIn(backoffDelay(attempt, this.cluster.options.retryBackoffMs, this.cluster.options.retryBackoffMsMax));
+        this.wakeIn(
+          backoffDelay(attempt, this.cluster.options.retryBackoffMs, this.cluster.options.retryBackoffMsMax),
+        );
       });
   }
 
@@ -487,12 +510,19 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
       for (const b of batches) this.finish(b, -1);
       return;
     }
-    const results = new Map<string, { errorCode: number; baseOffset: number; errorMessage?: string | null }>();
-    for (const t of res.responses) for (const p of t.partitionResponses) results.set(`${t.name}\u0000${p.index}`, p);
+    const results = new Map<
+      string,
+      { errorCode: number; baseOffset: number; errorMessage?: string | null }
+    >();
+    for (const t of res.responses)
+      for (const p of t.partitionResponses) results.set(`${t.name}\u0000${p.index}`, p);
     for (const b of batches) {
       const r = results.get(`${b.topic}\u0000${b.partition}`);
       if (!r) {
-        this.retryOrFail(b, new SamsaError('SAMSA_PROTOCOL', `Produce response lacks ${b.topic}-${b.partition}`));
+        this.retryOrFail(
+          b,
+          new SamsaError('SAMSA_PROTOCOL', `Produce response lacks ${b.topic}-${b.partition}`),
+        );
       } else if (r.errorCode === 0) {
         this.finish(b, r.baseOffset);
       } else {
@@ -513,7 +543,13 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
       return;
     }
     q.ready.unshift(b);
-    q.retryAt = Date.now() + backoffDelay(b.attempts - 1, this.cluster.options.retryBackoffMs, this.cluster.options.retryBackoffMsMax);
+    q.retryAt =
+      Date.now() +
+      backoffDelay(
+        b.attempts - 1,
+        this.cluster.options.retryBackoffMs,
+        this.cluster.options.retryBackoffMsMax,
+      );
     if (
       !(err instanceof SamsaError) ||
       err.kafkaCode === ErrorCode.NOT_LEADER_OR_FOLLOWER ||

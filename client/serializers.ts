@@ -18,29 +18,36 @@ export const bytesDeserializer: Deserializer<Buffer | null> = (b) => b;
 
 /** UTF-8 strings. */
 export const stringSerializer: Serializer<string | null> = (v) => v;
-export const stringDeserializer: Deserializer<string | null> = (b) => (b === null ? null : b.toString('utf8'));
+export const stringDeserializer: Deserializer<string | null> = (b) =>
+  b === null ? null : b.toString('utf8');
 
 /** JSON text. */
-export const jsonSerializer: Serializer<unknown> = (v) => (v === null || v === undefined ? null : JSON.stringify(v));
+export const jsonSerializer: Serializer<unknown> = (v) =>
+  v === null || v === undefined ? null : JSON.stringify(v);
 export const jsonDeserializer: Deserializer<unknown> = (b) => {
   if (b === null) return null;
   try {
     return JSON.parse(b.toString('utf8'));
   } catch (err) {
-    throw new SamsaError('SAMSA_SERIALIZATION', `value is not valid JSON: ${(err as Error).message}`, { cause: err });
+    throw new SamsaError('SAMSA_SERIALIZATION', `value is not valid JSON: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 };
 
 const packr = new Packr({ useRecords: false });
 
 /** MessagePack (msgpackr, plain maps — readable by any msgpack implementation). */
-export const msgpackSerializer: Serializer<unknown> = (v) => (v === null || v === undefined ? null : packr.pack(v));
+export const msgpackSerializer: Serializer<unknown> = (v) =>
+  v === null || v === undefined ? null : packr.pack(v);
 export const msgpackDeserializer: Deserializer<unknown> = (b) => {
   if (b === null) return null;
   try {
     return packr.unpack(b);
   } catch (err) {
-    throw new SamsaError('SAMSA_SERIALIZATION', `value is not valid msgpack: ${(err as Error).message}`, { cause: err });
+    throw new SamsaError('SAMSA_SERIALIZATION', `value is not valid msgpack: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 };
 

@@ -1,4 +1,19 @@
-/** The group coordinator: what the broker wires in. See coordinator.ts and handlers.ts. */
+/**
+ * The group coordinator: what the broker wires in. See coordinator.ts and handlers.ts.
+ *
+ * Wiring (single node):
+ *
+ *   const coordinator = new GroupCoordinator({
+ *     config: groupConfigFromBroker(config),
+ *     logFor: (p) => new PartitionGroupLog({ log: logs.log('__consumer_offsets', p)! }),
+ *     topicExists: (topic, p) => topics.exists(topic) && p >= 0 && p < topics.partitionCount(topic),
+ *     logger: log.child({ component: 'group-coordinator' }),
+ *   });
+ *   await coordinator.start();            // loads __consumer_offsets, starts the expiration timer
+ *   for (const h of groupApiHandlers(coordinator, { self: () => core.self() })) register(h);
+ *   …
+ *   await coordinator.close();            // timers stopped, waiting requests answered, appends drained
+ */
 export type * from './api-types.js';
 export { type Clock, ManualClock, SystemClock, type TimerHandle } from './clock.js';
 export {

@@ -1,11 +1,23 @@
 /**
- * Produce (key 0), versions 3–9 (0–2 carry legacy message sets and are refused, as Kafka 4 does).
+ * Produce (key 0), versions 0–9 advertised, 3–9 served: 0–2 carry legacy message sets and are
+ * answered with UNSUPPORTED_VERSION (librdkafka only compresses when v0 is advertised).
  * For each partition: the batches are validated (framing, magic, CRC, size) and appended as
  * they arrived — offsets written in place, records never decoded — then the high watermark
  * moves (single replica: it is the log end) and parked fetches wake. acks=0 gets no response.
  */
 import type { ProduceRequest, ProduceResponse } from '../../protocol/apis/index.js';
+import { crc32c } from '../../protocol/crc32c.js';
 import { ErrorCode as E, errorName } from '../../protocol/error-codes.js';
+import {
+  BATCH_LENGTH_OFFSET,
+  CRC_COVERAGE_START,
+  CRC_OFFSET,
+  LOG_OVERHEAD,
+  MAGIC_OFFSET,
+  MAGIC_V2,
+  RECORDS_OFFSET,
+} from '../../protocol/record-batch.js';
+import { checkBatchRecords } from '../../protocol/record-validation.js';
 import type { ApiHandler, RequestContext } from '../request-context.js';
 import { storageErrorOutcome } from '../storage-errors.js';
 
@@ -34,6 +46,23 @@ function partitionError(index: number, errorCode: number, errorMessage: string |
 function handle(req: ProduceRequest, ctx: RequestContext) {
   const { log } = ctx.core;
   const acks = req.acks;
+  if (ctx.apiVersion < PRODUCE_VERSION_MIN_SERVED) {
+    // Advertised from 0 only because librdkafka compresses only when Produce v0 is listed;
+    // versions 0-2 carry legacy message sets, which Kafka 4 refuses too.
+    return {
+      responses: req.topicData.map((t) => ({
+        name: t.name,
+        partitionResponses: t.partitionData.map((p) =>
+          partitionError(
+            p.index,
+            E.UNSUPPORTED_VERSION,
+            'Produce versions 0-2 (legacy message sets) are not supported; use v3 or later',
+          ),
+        ),
+      })),
+      throttleTimeMs: 0,
+    };
+  }
   const responses = [];
   for (const t of req.topicData) {
     const partitionResponses: PartitionResponse[] = [];
@@ -52,6 +81,36 @@ function handle(req: ProduceRequest, ctx: RequestContext) {
     return null;
   }
   return { responses, throttleTimeMs: 0 };
+}
+
+/**
+ * Walk the records of every well-framed batch (no objects made; compressed batches are
+ * decompressed within a bound). Framing, magic, CRC and size are storage's checks on append;
+ * when the walk fails, the CRC tells corruption in transit from a malformed batch.
+ */
+function checkRecords(
+  records: Buffer,
+  decompressedBytesMax: number,
+): { errorCode: number; errorMessage: string } | null {
+  let pos = 0;
+  while (pos + RECORDS_OFFSET <= records.length) {
+    const size = LOG_OVERHEAD + records.readInt32BE(pos + BATCH_LENGTH_OFFSET);
+    if (size < RECORDS_OFFSET || pos + size > records.length || records[pos + MAGIC_OFFSET] !== MAGIC_V2)
+      return null;
+    const problem = checkBatchRecords(records, pos, decompressedBytesMax);
+    if (problem) {
+      if (crc32c(records, pos + CRC_COVERAGE_START, pos + size) !== records.readUInt32BE(pos + CRC_OFFSET)) {
+        return { errorCode: E.CORRUPT_MESSAGE, errorMessage: `batch at byte ${pos} fails its CRC-32C check` };
+      }
+      const errorCode =
+        problem.code === 'RECORDS_COMPRESSION_UNSUPPORTED'
+          ? E.UNSUPPORTED_COMPRESSION_TYPE
+          : E.INVALID_RECORD;
+      return { errorCode, errorMessage: problem.message };
+    }
+    pos += size;
+  }
+  return null;
 }
 
 function produceOne(
@@ -85,6 +144,11 @@ function produceOne(
       );
     }
   }
+  const problem = checkRecords(records, ctx.core.config.decompressedBatchBytesMax);
+  if (problem) {
+    ctx.core.metrics.produceErrors.inc({ topic, error: errorName(problem.errorCode) });
+    return partitionError(partition, problem.errorCode, `${topic}-${partition}: ${problem.errorMessage}`);
+  }
   try {
     const r = plog.append(records, { leaderEpoch: 0 });
     plog.highWatermark = plog.logEndOffset;
@@ -107,9 +171,12 @@ function produceOne(
   }
 }
 
+/** Versions 0-2 are advertised (see above) but answered with UNSUPPORTED_VERSION. */
+const PRODUCE_VERSION_MIN_SERVED = 3;
+
 export const produceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
   apiKey: 0,
-  minVersion: 3,
+  minVersion: 0,
   maxVersion: 9,
   handle,
 };

@@ -93,7 +93,8 @@ t.test('ApiVersions advertises what the broker implements', async (t) => {
   const r = await client.request(18, 3, { clientSoftwareName: 'test', clientSoftwareVersion: '1' });
   t.equal(r.errorCode, 0);
   const produceRange = r.apiKeys.find((k) => k.apiKey === 0);
-  t.same({ min: produceRange?.minVersion, max: produceRange?.maxVersion }, { min: 3, max: 9 });
+  // From 0: librdkafka compresses only when Produce v0 is advertised; 0-2 are refused when used.
+  t.same({ min: produceRange?.minVersion, max: produceRange?.maxVersion }, { min: 0, max: 9 });
   const metadata = r.apiKeys.find((k) => k.apiKey === 3);
   t.equal(metadata?.maxVersion, 9, 'Metadata capped at 9');
   const fetchRange = r.apiKeys.find((k) => k.apiKey === 1);
@@ -218,6 +219,15 @@ t.test('produce errors: corrupt CRC, too large, missing topic with auto-create o
   t.equal(acks.responses[0]?.partitionResponses[0]?.errorCode, ErrorCode.INVALID_REQUIRED_ACKS);
   const f = await fetch(client, 'e', 0, 0);
   t.equal(f.responses[0]?.partitions[0]?.highWatermark, 0, 'nothing was stored');
+});
+
+t.test('produce v0-2 (legacy message sets) is refused with UNSUPPORTED_VERSION', async (t) => {
+  const { client } = await withBroker(t);
+  await createTopic(client, 'legacy');
+  const r = await produce(client, 'legacy', 0, batch(['x']), 1, 2);
+  t.equal(r.responses[0]?.partitionResponses[0]?.errorCode, ErrorCode.UNSUPPORTED_VERSION);
+  const f = await fetch(client, 'legacy', 0, 0);
+  t.equal(f.responses[0]?.partitions[0]?.highWatermark, 0, 'nothing stored');
 });
 
 t.test('acks=0 gets no response and the next request is still answered in order', async (t) => {

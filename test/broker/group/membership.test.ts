@@ -11,7 +11,7 @@ import {
   stableGroup,
   subscription,
   sync,
-} from './harness.js';
+} from './fixtures/harness.js';
 
 t.test('one member: join, wait the initial delay, become leader, sync its own assignment', async (t) => {
   const h = await setup();
@@ -89,7 +89,12 @@ t.test('three members: leader gets the member list, followers wait for the leade
     'followers wait',
   );
   t.equal(
-    h.coordinator.heartbeat({ groupId: 'g', generationId: 1, memberId: rs[0]!.memberId, groupInstanceId: null }),
+    h.coordinator.heartbeat({
+      groupId: 'g',
+      generationId: 1,
+      memberId: rs[0]!.memberId,
+      groupInstanceId: null,
+    }),
     E.NONE,
     'heartbeat while completing the rebalance is fine',
   );
@@ -186,7 +191,12 @@ t.test('a new member in a stable group starts a rebalance; stale generations are
   await flush();
   t.equal(h.coordinator.groupState('g'), 'PreparingRebalance');
   const hb = (r: typeof a) =>
-    h.coordinator.heartbeat({ groupId: 'g', generationId: r.generationId, memberId: r.memberId, groupInstanceId: null });
+    h.coordinator.heartbeat({
+      groupId: 'g',
+      generationId: r.generationId,
+      memberId: r.memberId,
+      groupInstanceId: null,
+    });
   t.equal(hb(a), E.REBALANCE_IN_PROGRESS, 'heartbeat during the rebalance');
   const earlySync = sync(h, 'g', a);
   await flush();
@@ -242,7 +252,11 @@ t.test('sync and heartbeat from strangers: UNKNOWN_MEMBER_ID', async (t) => {
   );
   const known = join(h, 'nope2', { memberId: 'someone' });
   await flush();
-  t.equal(known.value?.errorCode, E.UNKNOWN_MEMBER_ID, 'join with a member id into a group that does not exist');
+  t.equal(
+    known.value?.errorCode,
+    E.UNKNOWN_MEMBER_ID,
+    'join with a member id into a group that does not exist',
+  );
   t.equal(h.coordinator.groupState('g'), 'Stable', 'the group is not disturbed');
 });
 
@@ -278,7 +292,12 @@ t.test('session timeout evicts a silent member and the rest rebalance without it
   const { joins } = await stableGroup(h, 'g', 2);
   const [a, b] = joins as [(typeof joins)[0], (typeof joins)[0]];
   const hbA = () =>
-    h.coordinator.heartbeat({ groupId: 'g', generationId: a.generationId, memberId: a.memberId, groupInstanceId: null });
+    h.coordinator.heartbeat({
+      groupId: 'g',
+      generationId: a.generationId,
+      memberId: a.memberId,
+      groupInstanceId: null,
+    });
   h.clock.advance(SESSION_MS / 2);
   t.equal(hbA(), E.NONE);
   h.clock.advance(SESSION_MS / 2);
@@ -307,7 +326,12 @@ t.test('rebalance timeout: members that do not rejoin are removed', async (t) =>
   await flush();
   t.equal(h.coordinator.groupState('g'), 'PreparingRebalance');
   const keepAlive = (r: typeof a) =>
-    h.coordinator.heartbeat({ groupId: 'g', generationId: r.generationId, memberId: r.memberId, groupInstanceId: null });
+    h.coordinator.heartbeat({
+      groupId: 'g',
+      generationId: r.generationId,
+      memberId: r.memberId,
+      groupInstanceId: null,
+    });
   // b rejoins late, c keeps heartbeating but never rejoins.
   h.clock.advance(SESSION_MS / 2);
   t.equal(keepAlive(c), E.REBALANCE_IN_PROGRESS);
@@ -371,13 +395,19 @@ t.test('LeaveGroup: batched members, unknown ones, and the rebalance it starts',
   await flush();
   t.equal(rc.value?.generationId, 2);
   t.equal(rc.value?.members.length, 1);
-  const unknownGroup = h.coordinator.leaveGroup({ groupId: 'zzz', members: [{ memberId: 'm', groupInstanceId: null }] });
+  const unknownGroup = h.coordinator.leaveGroup({
+    groupId: 'zzz',
+    members: [{ memberId: 'm', groupInstanceId: null }],
+  });
   t.same(
     unknownGroup.members.map((m) => m.errorCode),
     [E.UNKNOWN_MEMBER_ID],
   );
   // The last member leaving empties the group.
-  h.coordinator.leaveGroup({ groupId: 'g', members: [{ memberId: joins[2]!.memberId, groupInstanceId: null }] });
+  h.coordinator.leaveGroup({
+    groupId: 'g',
+    members: [{ memberId: joins[2]!.memberId, groupInstanceId: null }],
+  });
   h.clock.advance(REBALANCE_MS);
   await flush();
   t.equal(h.coordinator.groupState('g'), 'Empty');
@@ -413,11 +443,19 @@ t.test('bad JoinGroup input: session timeout, group id, huge metadata, too many 
   await flush();
   t.same(
     bad.map((b) => b.value?.errorCode),
-    [E.INVALID_SESSION_TIMEOUT, E.INVALID_SESSION_TIMEOUT, E.INVALID_GROUP_ID, E.INVALID_REQUEST, E.INVALID_REQUEST],
+    [
+      E.INVALID_SESSION_TIMEOUT,
+      E.INVALID_SESSION_TIMEOUT,
+      E.INVALID_GROUP_ID,
+      E.INVALID_REQUEST,
+      E.INVALID_REQUEST,
+    ],
   );
   t.equal(h.coordinator.groupState('g'), undefined, 'no group was created by refused joins');
   // The group still works.
-  const { syncs } = await stableGroup(h, 'g', 2, () => ({ protocols: [{ name: 'range', metadata: subscription(['t1']) }] }));
+  const { syncs } = await stableGroup(h, 'g', 2, () => ({
+    protocols: [{ name: 'range', metadata: subscription(['t1']) }],
+  }));
   t.ok(syncs.every((s) => s.errorCode === E.NONE));
   // A huge rejoin of a member does not wedge the group either.
   const st = h.coordinator.inspect('g')!;

@@ -3,16 +3,25 @@ import type { CommitArgs } from '../../../broker/group/coordinator.js';
 import { GroupError as E } from '../../../broker/group/error-codes.js';
 import { MemoryGroupLogs } from '../../../broker/group/group-log.js';
 import { decodeRecord } from '../../../broker/group/records.js';
-import { flush, type Harness, join, SESSION_MS, setup, stableGroup, sync } from './harness.js';
+import { flush, type Harness, join, SESSION_MS, setup, stableGroup, sync } from './fixtures/harness.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 
-function commitArgs(groupId: string, offsets: [string, number, number][], over: Partial<CommitArgs> = {}): CommitArgs {
+function commitArgs(
+  groupId: string,
+  offsets: [string, number, number][],
+  over: Partial<CommitArgs> = {},
+): CommitArgs {
   const topics = new Map<string, CommitArgs['topics'][number]>();
   for (const [name, partitionIndex, committedOffset] of offsets) {
     let tp = topics.get(name);
     if (!tp) topics.set(name, (tp = { name, partitions: [] }));
-    tp.partitions.push({ partitionIndex, committedOffset, committedLeaderEpoch: 3, committedMetadata: `m${committedOffset}` });
+    tp.partitions.push({
+      partitionIndex,
+      committedOffset,
+      committedLeaderEpoch: 3,
+      committedMetadata: `m${committedOffset}`,
+    });
   }
   return {
     groupId,
@@ -44,9 +53,21 @@ t.test('standalone commits (generation -1, no member) create a simple group', as
   t.same(codes(r), [E.NONE, E.NONE]);
   t.equal(h.coordinator.groupState('simple'), 'Empty');
   const p0 = committed(h, 'simple', 't1', 0);
-  t.same(p0, { partitionIndex: 0, committedOffset: 10, committedLeaderEpoch: 3, metadata: 'm10', errorCode: 0 });
+  t.same(p0, {
+    partitionIndex: 0,
+    committedOffset: 10,
+    committedLeaderEpoch: 3,
+    metadata: 'm10',
+    errorCode: 0,
+  });
   const none = committed(h, 'simple', 't1', 5);
-  t.same(none, { partitionIndex: 5, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: 0 });
+  t.same(none, {
+    partitionIndex: 5,
+    committedOffset: -1,
+    committedLeaderEpoch: -1,
+    metadata: '',
+    errorCode: 0,
+  });
   const all = h.coordinator.fetchOffsets('simple', null);
   t.same(
     all.topics.map((x) => [x.name, x.partitions.map((p) => p.committedOffset)]),
@@ -148,7 +169,12 @@ t.test('committed offsets and group metadata survive a reload from the GroupLog'
   t.equal(committed(h2, 'deleted', 't2', 0).committedOffset, -1);
   t.equal(h2.coordinator.groupState('g'), 'Stable', 'the group comes back stable with its members');
   t.equal(
-    h2.coordinator.heartbeat({ groupId: 'g', generationId: a.generationId, memberId: a.memberId, groupInstanceId: null }),
+    h2.coordinator.heartbeat({
+      groupId: 'g',
+      generationId: a.generationId,
+      memberId: a.memberId,
+      groupInstanceId: null,
+    }),
     E.NONE,
     'members carry on with their generation',
   );
@@ -157,7 +183,12 @@ t.test('committed offsets and group metadata survive a reload from the GroupLog'
   t.same(s.value?.assignment, syncs[0]!.assignment, 'assignments were stored');
   // Members that do not come back expire as usual.
   for (let i = 0; i < 3; i++) {
-    h2.coordinator.heartbeat({ groupId: 'g', generationId: a.generationId, memberId: a.memberId, groupInstanceId: null });
+    h2.coordinator.heartbeat({
+      groupId: 'g',
+      generationId: a.generationId,
+      memberId: a.memberId,
+      groupInstanceId: null,
+    });
     h2.clock.advance(SESSION_MS / 2);
   }
   t.notOk(h2.coordinator.inspect('g')?.members.has(joins[1]!.memberId));
@@ -171,7 +202,9 @@ t.test('every record in the log is one of ours and keyed for compaction', async 
   await stableGroup(h, 'g', 1);
   const p = h.coordinator.partitionFor('k');
   const compacted = logs.log(p).compacted();
-  const offsetsOfK = compacted.map((r) => decodeRecord(r)).filter((r) => r.kind === 'offset' && r.groupId === 'k');
+  const offsetsOfK = compacted
+    .map((r) => decodeRecord(r))
+    .filter((r) => r.kind === 'offset' && r.groupId === 'k');
   t.equal(offsetsOfK.length, 1, 'compaction keeps one record per group/topic/partition');
   t.match(offsetsOfK[0], { kind: 'offset', topic: 't1', partition: 0, value: { offset: 2 } });
   const all = [...logs.logs.values()].flatMap((l) => l.records.map((r) => decodeRecord(r)));
@@ -257,7 +290,10 @@ t.test('OffsetDelete', async (t) => {
 
   // A non-consumer group with members: NON_EMPTY_GROUP.
   await stableGroup(h, 'connect', 1, () => ({ protocolType: 'connect' }));
-  t.equal((await h.coordinator.deleteOffsets('connect', [{ name: 't1', partitions: [0] }])).errorCode, E.NON_EMPTY_GROUP);
+  t.equal(
+    (await h.coordinator.deleteOffsets('connect', [{ name: 't1', partitions: [0] }])).errorCode,
+    E.NON_EMPTY_GROUP,
+  );
 });
 
 t.test('DeleteGroups', async (t) => {
@@ -275,42 +311,52 @@ t.test('DeleteGroups', async (t) => {
   t.equal(committed(h, 'idle', 't1', 0).committedOffset, -1);
 });
 
-t.test('offsets of empty groups expire after offsets.retention; active consumer groups keep theirs', async (t) => {
-  const retention = 7 * DAY_MS;
-  const h = await setup({ config: { offsetsRetentionMs: retention, offsetsRetentionCheckIntervalMs: 60_000 } });
-  await h.coordinator.commitOffsets(commitArgs('simple', [['t1', 0, 1]]));
+t.test(
+  'offsets of empty groups expire after offsets.retention; active consumer groups keep theirs',
+  async (t) => {
+    const retention = 7 * DAY_MS;
+    const h = await setup({
+      config: { offsetsRetentionMs: retention, offsetsRetentionCheckIntervalMs: 60_000 },
+    });
+    await h.coordinator.commitOffsets(commitArgs('simple', [['t1', 0, 1]]));
 
-  // A consumer group that empties: its offsets expire `retention` after it became empty.
-  const { joins } = await stableGroup(h, 'emptied', 1);
-  await h.coordinator.commitOffsets(
-    commitArgs(
-      'emptied',
-      [
-        ['t1', 0, 5],
-        ['t2', 0, 5],
-      ],
-      { generationId: joins[0]!.generationId, memberId: joins[0]!.memberId },
-    ),
-  );
-  h.coordinator.leaveGroup({ groupId: 'emptied', members: [{ memberId: joins[0]!.memberId, groupInstanceId: null }] });
-  await flush();
-  t.equal(h.coordinator.groupState('emptied'), 'Empty');
+    // A consumer group that empties: its offsets expire `retention` after it became empty.
+    const { joins } = await stableGroup(h, 'emptied', 1);
+    await h.coordinator.commitOffsets(
+      commitArgs(
+        'emptied',
+        [
+          ['t1', 0, 5],
+          ['t2', 0, 5],
+        ],
+        { generationId: joins[0]!.generationId, memberId: joins[0]!.memberId },
+      ),
+    );
+    h.coordinator.leaveGroup({
+      groupId: 'emptied',
+      members: [{ memberId: joins[0]!.memberId, groupInstanceId: null }],
+    });
+    await flush();
+    t.equal(h.coordinator.groupState('emptied'), 'Empty');
 
-  h.clock.advance(retention - 120_000);
-  await flush();
-  t.equal(committed(h, 'simple', 't1', 0).committedOffset, 1, 'not yet');
-  t.equal(committed(h, 'emptied', 't1', 0).committedOffset, 5, 'not yet');
-  h.clock.advance(180_000);
-  await flush();
-  t.equal(committed(h, 'simple', 't1', 0).committedOffset, -1, 'standalone offsets expire by commit time');
-  t.equal(committed(h, 'emptied', 't1', 0).committedOffset, -1, 'empty group offsets expire');
-  t.equal(h.coordinator.groupState('emptied'), undefined, 'and the empty group is gone');
-  t.equal(h.coordinator.groupState('simple'), undefined);
-});
+    h.clock.advance(retention - 120_000);
+    await flush();
+    t.equal(committed(h, 'simple', 't1', 0).committedOffset, 1, 'not yet');
+    t.equal(committed(h, 'emptied', 't1', 0).committedOffset, 5, 'not yet');
+    h.clock.advance(180_000);
+    await flush();
+    t.equal(committed(h, 'simple', 't1', 0).committedOffset, -1, 'standalone offsets expire by commit time');
+    t.equal(committed(h, 'emptied', 't1', 0).committedOffset, -1, 'empty group offsets expire');
+    t.equal(h.coordinator.groupState('emptied'), undefined, 'and the empty group is gone');
+    t.equal(h.coordinator.groupState('simple'), undefined);
+  },
+);
 
 t.test('a stable consumer group keeps offsets of subscribed topics, loses unsubscribed ones', async (t) => {
   const retention = DAY_MS;
-  const h = await setup({ config: { offsetsRetentionMs: retention, offsetsRetentionCheckIntervalMs: 60_000 } });
+  const h = await setup({
+    config: { offsetsRetentionMs: retention, offsetsRetentionCheckIntervalMs: 60_000 },
+  });
   const { joins } = await stableGroup(h, 'g', 1, () => ({ sessionTimeoutMs: 60_000 }));
   const a = joins[0]!;
   await h.coordinator.commitOffsets(
@@ -324,7 +370,12 @@ t.test('a stable consumer group keeps offsets of subscribed topics, loses unsubs
     ),
   );
   for (let elapsed = 0; elapsed <= retention + 120_000; elapsed += 30_000) {
-    h.coordinator.heartbeat({ groupId: 'g', generationId: a.generationId, memberId: a.memberId, groupInstanceId: null });
+    h.coordinator.heartbeat({
+      groupId: 'g',
+      generationId: a.generationId,
+      memberId: a.memberId,
+      groupInstanceId: null,
+    });
     h.clock.advance(30_000);
   }
   await flush();
@@ -334,7 +385,9 @@ t.test('a stable consumer group keeps offsets of subscribed topics, loses unsubs
 });
 
 t.test('OffsetCommit v2-4 retention time overrides the broker rule', async (t) => {
-  const h = await setup({ config: { offsetsRetentionMs: 10 * DAY_MS, offsetsRetentionCheckIntervalMs: 1000 } });
+  const h = await setup({
+    config: { offsetsRetentionMs: 10 * DAY_MS, offsetsRetentionCheckIntervalMs: 1000 },
+  });
   await h.coordinator.commitOffsets(commitArgs('r', [['t1', 0, 1]], { retentionTimeMs: 5000 }));
   h.clock.advance(4000);
   t.equal(committed(h, 'r', 't1', 0).committedOffset, 1);
@@ -342,42 +395,45 @@ t.test('OffsetCommit v2-4 retention time overrides the broker rule', async (t) =
   t.equal(committed(h, 'r', 't1', 0).committedOffset, -1);
 });
 
-t.test('loading: requests during the load get COORDINATOR_LOAD_IN_PROGRESS (or Kafka special cases)', async (t) => {
-  const { GroupCoordinator } = await import('../../../broker/group/coordinator.js');
-  const { ManualClock } = await import('../../../broker/group/clock.js');
-  let release!: () => void;
-  const gate = new Promise<void>((r) => {
-    release = r;
-  });
-  const slowLog = {
-    append() {},
-    async *load() {
-      await gate;
-    },
-  };
-  const c = new GroupCoordinator({
-    config: { offsetsTopicPartitions: 1 },
-    clock: new ManualClock(),
-    logFor: () => slowLog,
-    topicExists: () => true,
-  });
-  const started = c.start();
-  await flush();
-  t.equal(c.fetchOffsets('g', null).errorCode, E.COORDINATOR_LOAD_IN_PROGRESS);
-  t.equal(c.heartbeat({ groupId: 'g', generationId: 1, memberId: 'm', groupInstanceId: null }), E.NONE);
-  const s = await c.syncGroup({
-    groupId: 'g',
-    generationId: 1,
-    memberId: 'm',
-    groupInstanceId: null,
-    protocolType: null,
-    protocolName: null,
-    assignments: [],
-  });
-  t.equal(s.errorCode, E.REBALANCE_IN_PROGRESS);
-  release();
-  await started;
-  t.equal(c.fetchOffsets('g', null).errorCode, E.NONE);
-  await c.close();
-});
-
+t.test(
+  'loading: requests during the load get COORDINATOR_LOAD_IN_PROGRESS (or Kafka special cases)',
+  async (t) => {
+    const { GroupCoordinator } = await import('../../../broker/group/coordinator.js');
+    const { ManualClock } = await import('../../../broker/group/clock.js');
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const slowLog = {
+      append() {},
+      async *load() {
+        await gate;
+        yield* [];
+      },
+    };
+    const c = new GroupCoordinator({
+      config: { offsetsTopicPartitions: 1 },
+      clock: new ManualClock(),
+      logFor: () => slowLog,
+      topicExists: () => true,
+    });
+    const started = c.start();
+    await flush();
+    t.equal(c.fetchOffsets('g', null).errorCode, E.COORDINATOR_LOAD_IN_PROGRESS);
+    t.equal(c.heartbeat({ groupId: 'g', generationId: 1, memberId: 'm', groupInstanceId: null }), E.NONE);
+    const s = await c.syncGroup({
+      groupId: 'g',
+      generationId: 1,
+      memberId: 'm',
+      groupInstanceId: null,
+      protocolType: null,
+      protocolName: null,
+      assignments: [],
+    });
+    t.equal(s.errorCode, E.REBALANCE_IN_PROGRESS);
+    release();
+    await started;
+    t.equal(c.fetchOffsets('g', null).errorCode, E.NONE);
+    await c.close();
+  },
+);

@@ -48,7 +48,14 @@ const commit = (c: GroupCoordinator, groupId: string, partition: number, offset:
     topics: [
       {
         name: 'orders',
-        partitions: [{ partitionIndex: partition, committedOffset: offset, committedLeaderEpoch: 5, committedMetadata: 'meta' }],
+        partitions: [
+          {
+            partitionIndex: partition,
+            committedOffset: offset,
+            committedLeaderEpoch: 5,
+            committedMetadata: 'meta',
+          },
+        ],
       },
     ],
   });
@@ -128,7 +135,13 @@ t.test('compaction keeps the latest value of each live key and drops the rest', 
     config: { ...DEFAULT_LOG_CONFIG, segmentBytes: 4096, retentionMs: -1 },
   }).then((l) => [l]);
   const glog = new PartitionGroupLog({ log: log!, compactRecordsMin: 50 });
-  const o = (offset: number) => ({ offset, leaderEpoch: 0, metadata: '', commitTimestamp: 1, expireTimestamp: null });
+  const o = (offset: number) => ({
+    offset,
+    leaderEpoch: 0,
+    metadata: '',
+    commitTimestamp: 1,
+    expireTimestamp: null,
+  });
   for (let i = 0; i < 100; i++) await glog.append([offsetRecord('g', 't', i % 5, o(i))]);
   await glog.append([offsetRecord('g', 't', 4, null)]);
   t.same(glog.stats, { records: 101, liveKeys: 4 });

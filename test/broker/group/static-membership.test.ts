@@ -1,59 +1,78 @@
 import t from 'tap';
 import { GroupError as E } from '../../../broker/group/error-codes.js';
-import { flush, join, REBALANCE_MS, SESSION_MS, setup, stableGroup, subscription, sync } from './harness.js';
+import {
+  flush,
+  join,
+  REBALANCE_MS,
+  SESSION_MS,
+  setup,
+  stableGroup,
+  subscription,
+  sync,
+} from './fixtures/harness.js';
 
 const staticArgs = (i: number) => ({ groupInstanceId: `instance-${i}`, clientId: `c${i}` });
 
-t.test('a static member restarting with the same protocols keeps its assignment without a rebalance', async (t) => {
-  const h = await setup();
-  const { joins, syncs } = await stableGroup(h, 'g', 3, staticArgs);
-  const leaderId = joins[0]!.leader;
-  const restarting = joins.find((j) => j.memberId !== leaderId)!;
-  const idx = joins.indexOf(restarting);
-  t.match(restarting.memberId, /^instance-\d-uuid\d+$/, 'static member ids start with the instance id');
-  const before = h.coordinator.inspect('g')!.generationId;
+t.test(
+  'a static member restarting with the same protocols keeps its assignment without a rebalance',
+  async (t) => {
+    const h = await setup();
+    const { joins, syncs } = await stableGroup(h, 'g', 3, staticArgs);
+    const leaderId = joins[0]!.leader;
+    const restarting = joins.find((j) => j.memberId !== leaderId)!;
+    const idx = joins.indexOf(restarting);
+    t.match(restarting.memberId, /^instance-\d-uuid\d+$/, 'static member ids start with the instance id');
+    const before = h.coordinator.inspect('g')!.generationId;
 
-  const rejoin = join(h, 'g', { ...staticArgs(idx) });
-  await flush();
-  const r = rejoin.value!;
-  t.equal(r.errorCode, E.NONE);
-  t.not(r.memberId, restarting.memberId, 'a new member id');
-  t.equal(r.generationId, before, 'same generation: no rebalance');
-  t.equal(h.coordinator.groupState('g'), 'Stable');
-  t.equal(r.leader, leaderId, 'the old leader id is returned');
-  t.same(r.members, []);
+    const rejoin = join(h, 'g', { ...staticArgs(idx) });
+    await flush();
+    const r = rejoin.value!;
+    t.equal(r.errorCode, E.NONE);
+    t.not(r.memberId, restarting.memberId, 'a new member id');
+    t.equal(r.generationId, before, 'same generation: no rebalance');
+    t.equal(h.coordinator.groupState('g'), 'Stable');
+    t.equal(r.leader, leaderId, 'the old leader id is returned');
+    t.same(r.members, []);
 
-  const s = sync(h, 'g', r, [], `instance-${idx}`);
-  await flush();
-  t.equal(s.value?.errorCode, E.NONE);
-  t.same(s.value?.assignment, syncs[idx]!.assignment, 'the same assignment as before the restart');
+    const s = sync(h, 'g', r, [], `instance-${idx}`);
+    await flush();
+    t.equal(s.value?.errorCode, E.NONE);
+    t.same(s.value?.assignment, syncs[idx]!.assignment, 'the same assignment as before the restart');
 
-  // The old incarnation is fenced.
-  t.equal(
-    h.coordinator.heartbeat({
+    // The old incarnation is fenced.
+    t.equal(
+      h.coordinator.heartbeat({
+        groupId: 'g',
+        generationId: before,
+        memberId: restarting.memberId,
+        groupInstanceId: `instance-${idx}`,
+      }),
+      E.FENCED_INSTANCE_ID,
+    );
+    const oldSync = sync(h, 'g', restarting, [], `instance-${idx}`);
+    const oldJoin = join(h, 'g', { ...staticArgs(idx), memberId: restarting.memberId });
+    await flush();
+    t.equal(oldSync.value?.errorCode, E.FENCED_INSTANCE_ID);
+    t.equal(oldJoin.value?.errorCode, E.FENCED_INSTANCE_ID);
+    const commit = await h.coordinator.commitOffsets({
       groupId: 'g',
       generationId: before,
       memberId: restarting.memberId,
       groupInstanceId: `instance-${idx}`,
-    }),
-    E.FENCED_INSTANCE_ID,
-  );
-  const oldSync = sync(h, 'g', restarting, [], `instance-${idx}`);
-  const oldJoin = join(h, 'g', { ...staticArgs(idx), memberId: restarting.memberId });
-  await flush();
-  t.equal(oldSync.value?.errorCode, E.FENCED_INSTANCE_ID);
-  t.equal(oldJoin.value?.errorCode, E.FENCED_INSTANCE_ID);
-  const commit = await h.coordinator.commitOffsets({
-    groupId: 'g',
-    generationId: before,
-    memberId: restarting.memberId,
-    groupInstanceId: `instance-${idx}`,
-    retentionTimeMs: -1,
-    topics: [{ name: 't1', partitions: [{ partitionIndex: 0, committedOffset: 1, committedLeaderEpoch: -1, committedMetadata: null }] }],
-  });
-  t.equal(commit[0]!.partitions[0]!.errorCode, E.FENCED_INSTANCE_ID);
-  t.equal(h.coordinator.groupState('g'), 'Stable', 'still no rebalance');
-});
+      retentionTimeMs: -1,
+      topics: [
+        {
+          name: 't1',
+          partitions: [
+            { partitionIndex: 0, committedOffset: 1, committedLeaderEpoch: -1, committedMetadata: null },
+          ],
+        },
+      ],
+    });
+    t.equal(commit[0]!.partitions[0]!.errorCode, E.FENCED_INSTANCE_ID);
+    t.equal(h.coordinator.groupState('g'), 'Stable', 'still no rebalance');
+  },
+);
 
 t.test('a static leader restarting is not told it leads (no pointless assignment)', async (t) => {
   const h = await setup();
@@ -64,7 +83,11 @@ t.test('a static leader restarting is not told it leads (no pointless assignment
   t.equal(r.value?.errorCode, E.NONE);
   t.equal(r.value?.leader, joins[leaderIdx]!.memberId, 'the old leader id');
   t.not(r.value?.memberId, r.value?.leader);
-  t.equal(h.coordinator.inspect('g')?.leaderId, r.value?.memberId, 'but the coordinator knows the new id leads');
+  t.equal(
+    h.coordinator.inspect('g')?.leaderId,
+    r.value?.memberId,
+    'but the coordinator knows the new id leads',
+  );
 });
 
 t.test('a static member rejoining with other protocols triggers a rebalance', async (t) => {
@@ -92,7 +115,12 @@ t.test('static members that do not rejoin in time are kept; their session decide
   t.equal(h.coordinator.groupState('g'), 'PreparingRebalance');
   // b keeps its session alive but does not rejoin within the rebalance timeout.
   for (let elapsed = 0; elapsed < REBALANCE_MS; elapsed += SESSION_MS / 2) {
-    h.coordinator.heartbeat({ groupId: 'g', generationId: 1, memberId: b.memberId, groupInstanceId: 'instance-1' });
+    h.coordinator.heartbeat({
+      groupId: 'g',
+      generationId: 1,
+      memberId: b.memberId,
+      groupInstanceId: 'instance-1',
+    });
     h.clock.advance(SESSION_MS / 2);
   }
   await flush();
@@ -134,7 +162,11 @@ t.test('a static member rejoining while the leader assigns forces a new rebalanc
   t.equal(h.coordinator.groupState('g'), 'CompletingRebalance');
   const replaced = join(h, 'g', staticArgs(idx));
   await flush();
-  t.equal(waiting.value?.errorCode, E.FENCED_INSTANCE_ID, 'the old incarnation waiting in SyncGroup is fenced');
+  t.equal(
+    waiting.value?.errorCode,
+    E.FENCED_INSTANCE_ID,
+    'the old incarnation waiting in SyncGroup is fenced',
+  );
   t.equal(h.coordinator.groupState('g'), 'PreparingRebalance');
   t.equal(replaced.done, false, 'the new incarnation waits for the rebalance');
 });
