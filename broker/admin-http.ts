@@ -12,7 +12,7 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { BrokerCore } from './request-context.js';
-import { topicNameLengthMax } from './topic-names.js';
+import { isInternalTopic, topicNameLengthMax } from './topic-names.js';
 
 export interface GroupsView {
   list(): unknown[];
@@ -97,6 +97,7 @@ export async function startAdminHttp(opts: AdminHttpOptions): Promise<FastifyIns
       .sort()
       .map((name) => ({
         name,
+        internal: isInternalTopic(name),
         partitions: core.topics.partitionCount(name),
         configs: core.topics.configOverrides(name) ?? {},
       })),

@@ -11,8 +11,10 @@ import { BrokerMetrics } from './broker-metrics.js';
 import { loadOrCreateClusterId } from './cluster-id.js';
 import { type BrokerConfig, brokerConfigDefaults, validateConfig } from './config.js';
 import { Dispatcher } from './dispatcher.js';
+import { groupApiHandlers } from './group/index.js';
+import { groupLag, groupsView, startGroupCoordinator } from './groups.js';
 import { allHandlers } from './handlers/index.js';
-import type { BrokerCore, BrokerNode } from './request-context.js';
+import type { ApiHandler, BrokerCore, BrokerNode } from './request-context.js';
 import { Listener } from './server.js';
 import { TopicManager } from './topic-manager.js';
 
@@ -80,7 +82,7 @@ export async function startBroker(options: Partial<BrokerConfig> & { logger?: Lo
         logEndOffset: l.logEndOffset,
         highWatermark: l.highWatermark,
       })),
-    groupLag: () => [],
+    groupLag: () => (core.groups ? groupLag(core.groups, topics) : []),
   });
   const core: BrokerCore = {
     config,
@@ -95,7 +97,12 @@ export async function startBroker(options: Partial<BrokerConfig> & { logger?: Lo
       return stopping;
     },
   };
-  const dispatcher = new Dispatcher(core, allHandlers());
+  const groups = await startGroupCoordinator(config, logs, topics, log);
+  core.groups = groups;
+  const dispatcher = new Dispatcher(core, [
+    ...allHandlers(),
+    ...(groupApiHandlers(groups, { self }) as ApiHandler[]),
+  ]);
   listener = await Listener.listen({
     host: config.host,
     port: config.port,
@@ -117,7 +124,7 @@ export async function startBroker(options: Partial<BrokerConfig> & { logger?: Lo
           port: config.adminPort,
           core,
           ready: () => !stopping,
-          groups: () => undefined,
+          groups: () => (core.groups ? groupsView(core.groups, topics) : undefined),
         })
       : undefined;
   const adminAddress = admin?.server.address();
@@ -147,6 +154,7 @@ export async function startBroker(options: Partial<BrokerConfig> & { logger?: Lo
         stopping = true;
         for (const t of timers) clearInterval(t);
         topics.waiters.releaseAll();
+        await groups.close();
         await listener.close(config.shutdownDrainMs);
         await admin?.close();
         await logs.close();

@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { BrokerMetrics } from './broker-metrics.js';
 import type { BrokerConfig } from './config.js';
+import type { GroupCoordinator } from './group/index.js';
 import type { TopicManager } from './topic-manager.js';
 
 export interface BrokerNode {
@@ -17,6 +18,8 @@ export interface BrokerCore {
   readonly topics: TopicManager;
   readonly log: Logger;
   readonly metrics: BrokerMetrics;
+  /** The consumer-group coordinator (set once it has loaded __consumer_offsets). */
+  groups?: GroupCoordinator;
   /** This node as clients should reach it. */
   self(): BrokerNode;
   /** Every live broker in the cluster (only this one until replication). */

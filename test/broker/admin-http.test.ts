@@ -42,7 +42,8 @@ t.test('admin HTTP: health, readiness, JSON views, Prometheus metrics that move'
     return { families, value };
   };
   const before = await scrape();
-  t.equal(before.value('samsa_partitions'), 2);
+  const offsetsPartitions = 50;
+  t.equal(before.value('samsa_partitions'), 2 + offsetsPartitions, "m's two and __consumer_offsets' fifty");
   t.ok(Number.isNaN(before.value('samsa_topic_records_in_total', { topic: 'm' })), 'no records yet');
 
   const records = encodeRecordBatch({ records: [{ value: Buffer.from('a') }, { value: Buffer.from('b') }] });
@@ -62,7 +63,15 @@ t.test('admin HTTP: health, readiness, JSON views, Prometheus metrics that move'
   t.ok(after.value('samsa_process_resident_memory_bytes') > 0);
 
   const topics = JSON.parse((await get('/v1/topics')).text);
-  t.same(topics.topics, [{ name: 'm', partitions: 2, configs: {} }]);
+  t.same(topics.topics, [
+    {
+      name: '__consumer_offsets',
+      internal: true,
+      partitions: offsetsPartitions,
+      configs: { 'cleanup.policy': 'compact' },
+    },
+    { name: 'm', internal: false, partitions: 2, configs: {} },
+  ]);
   const topic = JSON.parse((await get('/v1/topics/m')).text);
   t.same(
     topic.partitions.map((p: { partition: number; logEndOffset: number; leader: number }) => [

@@ -1,0 +1,89 @@
+/**
+ * Wiring the group coordinator (broker/group) into the broker: the internal
+ * __consumer_offsets topic that holds committed offsets and group metadata, and the views of
+ * groups (members, committed offsets, lag) that the admin HTTP server and metrics show.
+ */
+import type { Logger } from 'pino';
+import type { LogManager } from '../storage/log-manager.js';
+import type { BrokerConfig } from './config.js';
+import { GroupCoordinator, groupConfigFromBroker, PartitionGroupLog } from './group/index.js';
+import type { TopicManager } from './topic-manager.js';
+
+export const OFFSETS_TOPIC = '__consumer_offsets';
+
+export async function startGroupCoordinator(
+  config: BrokerConfig,
+  logs: LogManager,
+  topics: TopicManager,
+  log: Logger,
+): Promise<GroupCoordinator> {
+  const existing = logs.topics().get(OFFSETS_TOPIC);
+  if (!existing) {
+    await logs.createTopic(OFFSETS_TOPIC, config.offsetsTopicPartitions, { 'cleanup.policy': 'compact' });
+  } else if (existing.partitions !== config.offsetsTopicPartitions) {
+    log.warn(
+      { configured: config.offsetsTopicPartitions, existing: existing.partitions },
+      `${OFFSETS_TOPIC} has ${existing.partitions} partitions; offsets.topic.num.partitions cannot change once set — using ${existing.partitions}`,
+    );
+  }
+  const partitions = logs.topics().get(OFFSETS_TOPIC)!.partitions;
+  const coordinator = new GroupCoordinator({
+    config: { ...groupConfigFromBroker(config), offsetsTopicPartitions: partitions },
+    logFor: (p) => new PartitionGroupLog({ log: logs.log(OFFSETS_TOPIC, p)! }),
+    topicExists: (topic, p) => topics.exists(topic) && p >= 0 && p < topics.partitionCount(topic),
+    logger: log.child({ component: 'group-coordinator' }),
+  });
+  await coordinator.start();
+  return coordinator;
+}
+
+/** Committed offsets of a group with each partition's lag (high watermark - committed). */
+function offsetsWithLag(coordinator: GroupCoordinator, topics: TopicManager, groupId: string) {
+  const fetched = coordinator.fetchOffsets(groupId, null);
+  return fetched.topics.flatMap((t) =>
+    t.partitions
+      .filter((p) => p.committedOffset >= 0)
+      .map((p) => {
+        const hw = topics.partition(t.name, p.partitionIndex)?.highWatermark ?? -1;
+        return {
+          topic: t.name,
+          partition: p.partitionIndex,
+          committedOffset: p.committedOffset,
+          metadata: p.metadata,
+          highWatermark: hw,
+          lag: hw >= 0 ? Math.max(0, hw - p.committedOffset) : null,
+        };
+      }),
+  );
+}
+
+export function groupLag(coordinator: GroupCoordinator, topics: TopicManager) {
+  return coordinator.listGroups([]).groups.flatMap((g) =>
+    offsetsWithLag(coordinator, topics, g.groupId)
+      .filter((o) => o.lag !== null)
+      .map((o) => ({ group: g.groupId, topic: o.topic, partition: o.partition, lag: o.lag as number })),
+  );
+}
+
+export function groupsView(coordinator: GroupCoordinator, topics: TopicManager) {
+  return {
+    list: () => coordinator.listGroups([]).groups,
+    describe: (groupId: string) => {
+      const d = coordinator.describeGroup(groupId);
+      if (d.groupState === 'Dead') return undefined;
+      return {
+        groupId,
+        state: d.groupState,
+        protocolType: d.protocolType,
+        protocol: d.protocolData,
+        members: d.members.map((m) => ({
+          memberId: m.memberId,
+          groupInstanceId: m.groupInstanceId,
+          clientId: m.clientId,
+          clientHost: m.clientHost,
+        })),
+        offsets: offsetsWithLag(coordinator, topics, groupId),
+      };
+    },
+  };
+}
