@@ -1,0 +1,78 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { brokerConfigDefaults, ConfigError, resolveBrokerConfig } from '../../broker/config.js';
+
+t.test('defaults match the README: ./data, 127.0.0.1:9092, node 1, admin 9644', async (t) => {
+  const c = resolveBrokerConfig({ env: {} });
+  t.same(
+    [c.dataDir, c.host, c.port, c.nodeId, c.adminPort, c.autoCreateTopics],
+    ['./data', '127.0.0.1', 9092, 1, 9644, true],
+  );
+  t.equal(c.socketRequestBytesMax, 104_857_600);
+});
+
+t.test('file < environment < flags; Kafka names, camelCase and SAMSA_ names all work', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'samsa-config-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const props = join(dir, 'broker.properties');
+  writeFileSync(
+    props,
+    '# a comment\nnum.partitions=3\nauto.create.topics.enable=false\nport = 9100\nlog.dirs=/from/file\n',
+  );
+  const fromFile = resolveBrokerConfig({ file: props, env: {} });
+  t.same(
+    [fromFile.defaultPartitions, fromFile.autoCreateTopics, fromFile.port, fromFile.dataDir],
+    [3, false, 9100, '/from/file'],
+  );
+
+  const env = { SAMSA_PORT: '9200', SAMSA_DATA_DIR: '/from/env', SAMSA_BROKERS: 'ignored:1' };
+  const fromEnv = resolveBrokerConfig({ file: props, env });
+  t.same([fromEnv.port, fromEnv.dataDir, fromEnv.defaultPartitions], [9200, '/from/env', 3]);
+
+  const fromFlags = resolveBrokerConfig({ file: props, env, flags: { port: '9300', dataDir: undefined } });
+  t.same(
+    [fromFlags.port, fromFlags.dataDir],
+    [9300, '/from/env'],
+    'flags win; an absent flag does not override',
+  );
+
+  const json = join(dir, 'broker.json');
+  writeFileSync(json, JSON.stringify({ nodeId: 7, 'message.max.bytes': 2048 }));
+  const fromJson = resolveBrokerConfig({ env: { SAMSA_CONFIG: json } });
+  t.same([fromJson.nodeId, fromJson.messageBytesMax], [7, 2048], 'SAMSA_CONFIG names the file');
+});
+
+t.test('port 0 makes the admin server pick a free port too, unless one is given', async (t) => {
+  t.equal(resolveBrokerConfig({ env: {}, flags: { port: '0' } }).adminPort, 0);
+  t.equal(resolveBrokerConfig({ env: {}, flags: { port: '0', adminPort: '-1' } }).adminPort, -1);
+  t.equal(resolveBrokerConfig({ env: { SAMSA_ADMIN_PORT: '9700' }, flags: { port: '0' } }).adminPort, 9700);
+});
+
+t.test('bad settings are refused with a message naming them', async (t) => {
+  t.throws(() => resolveBrokerConfig({ env: { SAMSA_PORT: 'abc' } }), {
+    name: 'Error',
+    message: /port must be an integer/,
+  });
+  t.throws(() => resolveBrokerConfig({ env: {}, flags: { port: '70000' } }), /between 0 and 65535/);
+  t.throws(
+    () => resolveBrokerConfig({ env: { SAMSA_NO_SUCH_THING: '1' } }),
+    /unknown setting "NO_SUCH_THING"/,
+  );
+  t.throws(() => resolveBrokerConfig({ env: { SAMSA_AUTO_CREATE_TOPICS: 'maybe' } }), /true or false/);
+  t.throws(
+    () => resolveBrokerConfig({ file: '/nonexistent/samsa.properties', env: {} }),
+    /cannot read config file/,
+  );
+  const err = (() => {
+    try {
+      resolveBrokerConfig({
+        env: { SAMSA_MESSAGE_BYTES_MAX: String(brokerConfigDefaults.socketRequestBytesMax + 1) },
+      });
+    } catch (e) {
+      return e;
+    }
+  })();
+  t.ok(err instanceof ConfigError);
+});
