@@ -10,6 +10,7 @@ import { GroupCoordinator, groupConfigFromBroker, PartitionGroupLog } from './gr
 import type { TopicManager } from './topic-manager.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
+const OFFSETS_SEGMENT_BYTES = 100 * 1024 * 1024;
 
 export async function startGroupCoordinator(
   config: BrokerConfig,
@@ -19,7 +20,11 @@ export async function startGroupCoordinator(
 ): Promise<GroupCoordinator> {
   const existing = logs.topics().get(OFFSETS_TOPIC);
   if (!existing) {
-    await logs.createTopic(OFFSETS_TOPIC, config.offsetsTopicPartitions, { 'cleanup.policy': 'compact' });
+    // Kafka's settings for this topic: compacted, 100 MiB segments so compaction frees space soon.
+    await logs.createTopic(OFFSETS_TOPIC, config.offsetsTopicPartitions, {
+      'cleanup.policy': 'compact',
+      'segment.bytes': String(OFFSETS_SEGMENT_BYTES),
+    });
   } else if (existing.partitions !== config.offsetsTopicPartitions) {
     log.warn(
       { configured: config.offsetsTopicPartitions, existing: existing.partitions },

@@ -237,7 +237,8 @@ export class OffsetManager {
           expiredCount++;
         }
       }
-      if (allExpired && group.is('Empty')) {
+      // An empty group with no offsets left is gone, unless a new member is just being let in.
+      if (allExpired && group.is('Empty') && group.pendingJoinMembers.size === 0) {
         this.membership.cancelGroupTimers(group);
         this.store.remove(group);
         records.push(groupRecord(group.groupId, null));
