@@ -68,7 +68,7 @@ t.test('admin HTTP: health, readiness, JSON views, Prometheus metrics that move'
       name: '__consumer_offsets',
       internal: true,
       partitions: offsetsPartitions,
-      configs: { 'cleanup.policy': 'compact' },
+      configs: { 'cleanup.policy': 'compact', 'segment.bytes': '104857600' },
     },
     { name: 'm', internal: false, partitions: 2, configs: {} },
   ]);
