@@ -1,30 +1,9 @@
 /**
- * The Kafka error codes the group coordinator answers with (Kafka's Errors.java numbering).
- * A closed set: every code a group API can return is named here.
+ * The Kafka error codes the group coordinator answers with: protocol/error-codes.ts's table
+ * under the name the coordinator's code uses.
  */
-export const GroupError = {
-  UNKNOWN_SERVER_ERROR: -1,
-  NONE: 0,
-  UNKNOWN_TOPIC_OR_PARTITION: 3,
-  OFFSET_METADATA_TOO_LARGE: 12,
-  COORDINATOR_LOAD_IN_PROGRESS: 14,
-  COORDINATOR_NOT_AVAILABLE: 15,
-  NOT_COORDINATOR: 16,
-  ILLEGAL_GENERATION: 22,
-  INCONSISTENT_GROUP_PROTOCOL: 23,
-  INVALID_GROUP_ID: 24,
-  UNKNOWN_MEMBER_ID: 25,
-  INVALID_SESSION_TIMEOUT: 26,
-  REBALANCE_IN_PROGRESS: 27,
-  INVALID_COMMIT_OFFSET_SIZE: 28,
-  UNSUPPORTED_VERSION: 35,
-  INVALID_REQUEST: 42,
-  NON_EMPTY_GROUP: 68,
-  GROUP_ID_NOT_FOUND: 69,
-  MEMBER_ID_REQUIRED: 79,
-  GROUP_MAX_SIZE_REACHED: 81,
-  FENCED_INSTANCE_ID: 82,
-  GROUP_SUBSCRIBED_TO_TOPIC: 86,
-} as const;
+import { ErrorCode } from '../../protocol/error-codes.js';
 
-export type GroupErrorCode = (typeof GroupError)[keyof typeof GroupError];
+export const GroupError = ErrorCode;
+
+export type GroupErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -17,7 +17,7 @@
  * JoinGroup and SyncGroup answer when the rebalance step completes (their promises resolve
  * later); the broker's connection pipeline keeps responses in request order.
  */
-import type * as Api from './api-types.js';
+import type * as Api from '../../protocol/apis/index.js';
 import type { FetchResult, GroupCoordinator } from './coordinator.js';
 import { GroupError } from './error-codes.js';
 
@@ -193,7 +193,7 @@ export function createGroupHandlers(
       const v = ctx.apiVersion;
       const topics = await coordinator.commitOffsets({
         groupId: req.groupId,
-        generationId: req.generationIdOrMemberEpoch ?? req.generationId ?? -1,
+        generationId: req.generationIdOrMemberEpoch ?? -1,
         memberId: req.memberId ?? '',
         groupInstanceId: v >= 7 ? (req.groupInstanceId ?? null) : null,
         retentionTimeMs: v >= 2 && v <= 4 ? (req.retentionTimeMs ?? -1) : -1,

@@ -14,7 +14,6 @@
  *   …
  *   await coordinator.close();            // timers stopped, waiting requests answered, appends drained
  */
-export type * from './api-types.js';
 export { type Clock, ManualClock, SystemClock, type TimerHandle } from './clock.js';
 export {
   type BrokerGroupSettings,

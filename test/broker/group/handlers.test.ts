@@ -36,14 +36,14 @@ t.test('FindCoordinator: v0 single key, v4 batched keys, transactions unavailabl
   t.match(api.findCoordinator({ key: 'g', keyType: 9 }, ctx(2)), { errorCode: E.INVALID_REQUEST });
   const v4 = api.findCoordinator({ keyType: 0, coordinatorKeys: ['a', 'b'] }, ctx(4));
   t.same(
-    v4.coordinators.map((c) => [c.key, c.nodeId, c.host, c.port, c.errorCode]),
+    v4.coordinators!.map((c) => [c.key, c.nodeId, c.host, c.port, c.errorCode]),
     [
       ['a', 7, 'broker.local', 19092, 0],
       ['b', 7, 'broker.local', 19092, 0],
     ],
   );
   const tx = api.findCoordinator({ keyType: 1, coordinatorKeys: ['tx'] }, ctx(4));
-  t.equal(tx.coordinators[0]!.errorCode, E.COORDINATOR_NOT_AVAILABLE);
+  t.equal(tx.coordinators![0]!.errorCode, E.COORDINATOR_NOT_AVAILABLE);
 });
 
 t.test(
@@ -201,7 +201,7 @@ t.test('OffsetCommit and OffsetFetch across versions', async (t) => {
   await api.offsetCommit(
     {
       groupId: 'g',
-      generationId: -1,
+      generationIdOrMemberEpoch: -1,
       memberId: '',
       topics: [
         { name: 't1', partitions: [{ partitionIndex: 1, committedOffset: 5, committedMetadata: '' }] },
@@ -210,13 +210,13 @@ t.test('OffsetCommit and OffsetFetch across versions', async (t) => {
     ctx(5),
   );
   const v7 = api.offsetFetch({ groupId: 'g', topics: [{ name: 't1', partitionIndexes: [0, 1] }] }, ctx(7));
-  t.same(v7.topics[0]!.partitions, [
+  t.same(v7.topics![0]!.partitions, [
     { partitionIndex: 0, committedOffset: 42, committedLeaderEpoch: 2, metadata: 'md', errorCode: 0 },
     { partitionIndex: 1, committedOffset: 5, committedLeaderEpoch: -1, metadata: '', errorCode: 0 },
   ]);
   t.equal(v7.errorCode, 0);
   const all = api.offsetFetch({ groupId: 'g', topics: null }, ctx(2));
-  t.equal(all.topics[0]!.partitions.length, 2, 'null topics: every committed partition');
+  t.equal(all.topics![0]!.partitions.length, 2, 'null topics: every committed partition');
   const v8 = api.offsetFetch(
     {
       groups: [
@@ -227,10 +227,10 @@ t.test('OffsetCommit and OffsetFetch across versions', async (t) => {
     },
     ctx(8),
   );
-  t.equal(v8.groups.length, 3);
-  t.equal(v8.groups[0]!.topics[0]!.partitions[0]!.committedOffset, 42);
-  t.equal(v8.groups[1]!.topics[0]!.partitions.length, 2);
-  t.equal(v8.groups[2]!.errorCode, 0, 'the empty group id is allowed for OffsetFetch');
+  t.equal(v8.groups!.length, 3);
+  t.equal(v8.groups![0]!.topics[0]!.partitions[0]!.committedOffset, 42);
+  t.equal(v8.groups![1]!.topics[0]!.partitions.length, 2);
+  t.equal(v8.groups![2]!.errorCode, 0, 'the empty group id is allowed for OffsetFetch');
 });
 
 t.test('OffsetFetch v1 reports a group error on each partition', async (t) => {
@@ -238,7 +238,7 @@ t.test('OffsetFetch v1 reports a group error on each partition', async (t) => {
   await h.coordinator.close();
   const v1 = api.offsetFetch({ groupId: 'g', topics: [{ name: 't1', partitionIndexes: [0, 3] }] }, ctx(1));
   t.same(
-    v1.topics[0]!.partitions.map((p) => [p.partitionIndex, p.committedOffset, p.errorCode]),
+    v1.topics![0]!.partitions.map((p) => [p.partitionIndex, p.committedOffset, p.errorCode]),
     [
       [0, -1, E.COORDINATOR_NOT_AVAILABLE],
       [3, -1, E.COORDINATOR_NOT_AVAILABLE],
