@@ -65,7 +65,7 @@ function byteLength(v: Buffer | string): number {
 
 function writeBytes(buf: Buffer, pos: number, v: Buffer | string, len: number): number {
   if (typeof v === 'string') buf.write(v, pos, len, 'utf8');
-  else v.copy(buf, pos);
+  else buf.set(v, pos);
   return pos + len;
 }
 
@@ -241,7 +241,11 @@ export class BatchBuilder {
     return this.bytes;
   }
 
+  /** The broker's base offset once acknowledged (-1 with acks 0 or before). */
+  baseOffset = -1;
+
   succeed(baseOffset: number): void {
+    this.baseOffset = baseOffset;
     this.done.resolve(baseOffset);
   }
 
@@ -307,6 +311,13 @@ export class Accumulator {
    * Append a record to the partition's open batch, opening a new one when needed. Returns the
    * batch and the record's index in it; `onFull` is told when a batch fills up.
    */
+  /** Whether the last `append` closed a full batch (read right after it). */
+  lastFull = false;
+
+  /**
+   * Append a record to the partition's open batch, opening a new one when needed. Returns the
+   * batch (the record's index is `batch.count - 1`); `lastFull` tells whether a batch filled up.
+   */
   append(
     q: PartitionQueue,
     key: Buffer | string | null,
@@ -314,14 +325,14 @@ export class Accumulator {
     headers: { key: string; value: HeaderValue }[] | null,
     timestamp: number,
     now: number,
-  ): { batch: BatchBuilder; full: boolean } {
+  ): BatchBuilder {
     let batch = q.open;
-    let full = false;
-    if (batch?.tryAppend(key, value, headers, timestamp)) return { batch, full };
+    this.lastFull = false;
+    if (batch?.tryAppend(key, value, headers, timestamp)) return batch;
     if (batch) {
       q.ready.push(batch);
       q.open = null;
-      full = true;
+      this.lastFull = true;
     }
     const need = BatchBuilder.recordSizeMax(
       key === null ? 0 : byteLength(key),
@@ -334,7 +345,7 @@ export class Accumulator {
     q.open = batch;
     if (!batch.tryAppend(key, value, headers, timestamp))
       throw new Error('record does not fit an empty batch');
-    return { batch, full };
+    return batch;
   }
 
   /** A batch left the client for good (acknowledged or failed). */

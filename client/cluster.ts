@@ -184,7 +184,8 @@ export class Cluster {
     for (;;) {
       const missing = topics.filter((t) => {
         const info = this.topics.get(t);
-        return !info || info.errorCode !== 0 || info.partitions.some((p) => p.leaderId < 0);
+        if (info === undefined) return true;
+        return info.errorCode !== 0 || info.partitions.some((p) => p.leaderId < 0);
       });
       if (missing.length === 0) return;
       if (Date.now() > deadline) {

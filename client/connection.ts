@@ -153,6 +153,11 @@ export class Connection {
     return this.closeReason !== undefined;
   }
 
+  /** Requests written and not yet answered (never above inFlightRequestsMax). */
+  get inFlightRequests(): number {
+    return this.inFlight.size;
+  }
+
   /** Requests written or queued and not yet answered. */
   get pendingRequests(): number {
     return this.inFlight.size + this.queue.length;
@@ -206,8 +211,18 @@ export class Connection {
 
   /** Close the socket; pending requests fail with SAMSA_CONNECTION_CLOSED. */
   close(): void {
+    if (this.closeReason) return;
+    // end() flushes what is written (acks=0 produce data) before the FIN; destroy() would drop it.
+    if (this.corked) {
+      this.corked = false;
+      this.socket.uncork();
+    }
+    this.socket.end();
+    const timer = setTimeout(() => this.socket.destroy(), 5000);
+    timer.unref();
     this.destroy(
       new SamsaError('SAMSA_CONNECTION_CLOSED', `connection to ${this.address} closed by the client`),
+      false,
     );
   }
 
@@ -343,10 +358,10 @@ export class Connection {
     }
   }
 
-  private destroy(reason: SamsaError): void {
+  private destroy(reason: SamsaError, destroySocket = true): void {
     if (this.closeReason) return;
     this.closeReason = reason;
-    this.socket.destroy();
+    if (destroySocket) this.socket.destroy();
     for (const p of this.inFlight.values()) {
       clearTimeout(p.timer);
       p.reject(reason);

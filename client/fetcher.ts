@@ -65,6 +65,12 @@ export interface RawRecord {
   leaderEpoch: number;
 }
 
+/** Shared by records without headers (frozen: no per-record allocation). */
+const noHeaders: { key: string; value: Buffer | null }[] = Object.freeze([]) as unknown as {
+  key: string;
+  value: Buffer | null;
+}[];
+
 /** The records of one partition from one Fetch response. */
 export class FetchedChunk {
   readonly state: PartitionState;
@@ -212,7 +218,7 @@ export class FetchedChunk {
     const key = this.bytesField();
     const value = this.bytesField();
     const headerCount = this.varint();
-    const headers: { key: string; value: Buffer | null }[] = [];
+    const headers: { key: string; value: Buffer | null }[] = headerCount === 0 ? noHeaders : [];
     for (let i = 0; i < headerCount; i++) {
       const k = this.bytesField();
       headers.push({ key: k === null ? '' : k.toString('utf8'), value: this.bytesField() });

@@ -15,7 +15,6 @@ import {
   Accumulator,
   type BatchBuilder,
   type CompressionType,
-  type HeaderValue,
   headerList,
   type PartitionQueue,
   type RecordHeaders,
@@ -204,9 +203,52 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
 
   /** Send many records; resolves with their metadata in the same order. */
   sendBatch(records: readonly ProducerRecord<K, V>[]): Promise<RecordMetadata[]> {
-    const out: Promise<RecordMetadata>[] = new Array(records.length);
-    for (let i = 0; i < records.length; i++) out[i] = this.send(records[i]!);
-    return Promise.all(out);
+    if (this.closedFlag) return Promise.reject(new SamsaError('SAMSA_CLOSED', 'the producer is closed'));
+    // Fast path: no promise per record, only per batch touched.
+    const n = records.length;
+    const batches: BatchBuilder[] = new Array(n);
+    const indexes = new Int32Array(n);
+    const timestamps = new Float64Array(n);
+    let i = 0;
+    try {
+      for (; i < n; i++) {
+        if (this.blocked.length > 0 || this.acc.bufferedBytes >= this.bufferBytesMax) break;
+        const r = records[i]! as ProducerRecord<unknown, unknown>;
+        const count = this.cluster.partitionCount(r.topic);
+        if (count === undefined) break;
+        const b = this.appendRecord(r, count);
+        batches[i] = b;
+        indexes[i] = b.count - 1;
+        timestamps[i] = this.lastTimestamp;
+      }
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const slow: Promise<RecordMetadata>[] = [];
+    for (let j = i; j < n; j++) {
+      const p = this.send(records[j]!);
+      p.catch(() => undefined); // awaited below; this only avoids an unhandled rejection if a batch fails first
+      slow.push(p);
+    }
+    const distinct = new Set<BatchBuilder>();
+    for (let j = 0; j < i; j++) distinct.add(batches[j]!);
+    const waits: Promise<unknown>[] = [...distinct].map((b) => b.promise);
+    return Promise.all(waits).then(async () => {
+      const out: RecordMetadata[] = new Array(n);
+      for (let j = 0; j < i; j++) {
+        const b = batches[j]!;
+        const base = b.baseOffset;
+        out[j] = {
+          topic: b.topic,
+          partition: b.partition,
+          offset: base < 0 ? -1 : base + indexes[j]!,
+          timestamp: timestamps[j]!,
+        };
+      }
+      const rest = await Promise.all(slow);
+      for (let j = i; j < n; j++) out[j] = rest[j - i]!;
+      return out;
+    });
   }
 
   /** Send every buffered record now (ignoring lingerMs) and wait for all of them. */
@@ -245,6 +287,24 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
     record: ProducerRecord<unknown, unknown>,
     partitionCount: number,
   ): Promise<RecordMetadata> {
+    const batch = this.appendRecord(record, partitionCount);
+    const index = batch.count - 1;
+    const topic = record.topic;
+    const partition = batch.partition;
+    const timestamp = this.lastTimestamp;
+    return batch.promise.then((base) => ({
+      topic,
+      partition,
+      offset: base < 0 ? -1 : base + index,
+      timestamp,
+    }));
+  }
+
+  /** Timestamp of the record appended last (read right after appendRecord). */
+  private lastTimestamp = 0;
+
+  /** Serialize, partition and append one record; returns its batch (index = count - 1). */
+  private appendRecord(record: ProducerRecord<unknown, unknown>, partitionCount: number): BatchBuilder {
     const topic = record.topic;
     const key = record.key == null ? null : this.serializeKey(record.key);
     const value = record.value == null ? null : this.serializeValue(record.value);
@@ -258,34 +318,23 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
         `partition ${partition} does not exist in topic ${topic} (${partitionCount} partitions)`,
       );
     }
-    const timestamp = record.timestamp ?? Date.now();
+    const now = Date.now();
+    const timestamp = record.timestamp ?? now;
+    this.lastTimestamp = timestamp;
     const headers = record.headers === undefined ? null : headerList(record.headers);
     const q = this.acc.queue(topic, partition);
-    const { batch, full } = this.acc.append(
-      q,
-      key,
-      value,
-      headers as { key: string; value: HeaderValue }[] | null,
-      timestamp,
-      timestamp,
-    );
+    const batch = this.acc.append(q, key, value, headers, timestamp, now);
     if (batch.count === 1) {
       this.pendingBatches.add(batch);
       if (this.lingerMs <= 0) this.scheduleSend();
       else this.wakeIn(this.lingerMs);
     }
-    if (full) {
+    if (this.acc.lastFull) {
       if (record.partition === undefined && key === null)
         this.sticky.onBatchFull(topic, partition, partitionCount);
       this.scheduleSend();
     }
-    const index = batch.count - 1;
-    return batch.promise.then((base) => ({
-      topic,
-      partition,
-      offset: base < 0 ? -1 : base + index,
-      timestamp,
-    }));
+    return batch;
   }
 
   /** Append blocked records in order while metadata and buffer space allow. */

@@ -61,7 +61,8 @@ function parseLines(path: string, text: string, fields: number): string[][] {
   }
   return lines.slice(2).map((l) => {
     const parts = l.trim().split(/\s+/);
-    if (parts.length !== fields) throw new CorruptCheckpointError(path, `malformed line ${JSON.stringify(l)}`);
+    if (parts.length !== fields)
+      throw new CorruptCheckpointError(path, `malformed line ${JSON.stringify(l)}`);
     return parts;
   });
 }
@@ -93,7 +94,11 @@ export function writeOffsetCheckpoint(
 ): void {
   const lines: string[] = [];
   for (const e of entries) lines.push(`${e.topic} ${e.partition} ${e.offset}`);
-  writeFileAtomic(fs, path, Buffer.from(`${CHECKPOINT_VERSION}\n${lines.length}\n${lines.map((l) => `${l}\n`).join('')}`));
+  writeFileAtomic(
+    fs,
+    path,
+    Buffer.from(`${CHECKPOINT_VERSION}\n${lines.length}\n${lines.map((l) => `${l}\n`).join('')}`),
+  );
 }
 
 export interface EpochEntry {

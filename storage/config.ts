@@ -130,7 +130,10 @@ export const KNOWN_TOPIC_CONFIGS: ReadonlySet<string> = new Set([
  * Apply Kafka-style string overrides to `defaults`. Throws InvalidConfigError naming the key
  * and value for an unknown key or a bad value.
  */
-export function parseLogConfig(configs: Record<string, string>, defaults: LogConfig = DEFAULT_LOG_CONFIG): LogConfig {
+export function parseLogConfig(
+  configs: Record<string, string>,
+  defaults: LogConfig = DEFAULT_LOG_CONFIG,
+): LogConfig {
   const c: LogConfig = { ...defaults, cleanupPolicy: [...defaults.cleanupPolicy] };
   for (const [key, raw] of Object.entries(configs)) {
     if (typeof raw !== 'string') throw new InvalidConfigError(key, String(raw), 'values must be strings');
@@ -168,7 +171,8 @@ export function parseLogConfig(configs: Record<string, string>, defaults: LogCon
           .map((s) => s.trim())
           .filter((s) => s.length > 0);
         for (const p of parts) {
-          if (p !== 'delete' && p !== 'compact') throw new InvalidConfigError(key, raw, 'must be delete and/or compact');
+          if (p !== 'delete' && p !== 'compact')
+            throw new InvalidConfigError(key, raw, 'must be delete and/or compact');
         }
         c.cleanupPolicy = parts as CleanupPolicy[];
         break;
@@ -192,7 +196,8 @@ export function parseLogConfig(configs: Record<string, string>, defaults: LogCon
         c.compressionType = raw;
         break;
       default:
-        if (!PASSTHROUGH_TOPIC_CONFIGS.has(key)) throw new InvalidConfigError(key, raw, 'unknown topic config');
+        if (!PASSTHROUGH_TOPIC_CONFIGS.has(key))
+          throw new InvalidConfigError(key, raw, 'unknown topic config');
     }
   }
   if (c.segmentIndexBytes < SEGMENT_INDEX_BYTES_MIN) {

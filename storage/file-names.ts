@@ -23,8 +23,10 @@ export function offsetFileStem(offset: number): string {
   return String(offset).padStart(OFFSET_DIGITS, '0');
 }
 
-export const logFilePath = (dir: string, base: number): string => join(dir, offsetFileStem(base) + LOG_SUFFIX);
-export const indexFilePath = (dir: string, base: number): string => join(dir, offsetFileStem(base) + INDEX_SUFFIX);
+export const logFilePath = (dir: string, base: number): string =>
+  join(dir, offsetFileStem(base) + LOG_SUFFIX);
+export const indexFilePath = (dir: string, base: number): string =>
+  join(dir, offsetFileStem(base) + INDEX_SUFFIX);
 export const timeIndexFilePath = (dir: string, base: number): string =>
   join(dir, offsetFileStem(base) + TIME_INDEX_SUFFIX);
 

@@ -64,7 +64,11 @@ export function fsError(errno: string, op: string, path: string): NodeJS.ErrnoEx
  * was opened with. `shortWriteBytes`, when the rule fails a writeSync, first writes that many
  * bytes (a partial write, as a filling disk does) and then throws.
  */
-export function faultyFs(base: StorageFs, rule: FaultRule, opts: { shortWriteBytes?: number } = {}): StorageFs {
+export function faultyFs(
+  base: StorageFs,
+  rule: FaultRule,
+  opts: { shortWriteBytes?: number } = {},
+): StorageFs {
   const paths = new Map<number, string>();
   const check = (op: FsOp, path: string): void => {
     const errno = rule(op, path);

@@ -1,7 +1,9 @@
 /**
  * The common part of .index and .timeindex: fixed-size big-endian entries, kept in memory
- * (loaded lazily from the file) and written through to a preallocated file while the segment
- * is active. Files carry no checksum; after a crash they are rebuilt from the log.
+ * (loaded lazily from the file). While the segment is active the file is preallocated and new
+ * entries reach it in bulk on flush, roll and close (as Kafka's mmap'd indexes reach the disk
+ * when the OS writes them back): an index costs no system call per append. Files carry no
+ * checksum; after a crash (no clean-shutdown marker) the active ones are rebuilt from the log.
  * Not thread-safe: owned by one LogSegment.
  */
 import type { StorageFs } from './fs.js';
@@ -12,6 +14,8 @@ const INITIAL_CAPACITY_ENTRIES = 64;
 export abstract class IndexFile {
   protected mem: Buffer;
   protected count = 0;
+  /** Entries [written, count) are in memory only (not yet written to the open file). */
+  private written = 0;
   private loaded = false;
   private fd: number | undefined;
   /** The most entries this index may hold (segment.index.bytes / entry size). */
@@ -66,17 +70,29 @@ export abstract class IndexFile {
   reset(): void {
     this.mem = Buffer.alloc(0);
     this.count = 0;
+    this.written = 0;
     this.loaded = true;
   }
 
   /** Open the file for appending, preallocated to maxEntries (create it when missing). */
   openForAppend(): void {
     if (this.fd !== undefined) return;
-    const fd = io('open-index', this.path, () => this.fs.openSync(this.path, this.fs.existsSync(this.path) ? 'r+' : 'w+'));
+    const fd = io('open-index', this.path, () =>
+      this.fs.openSync(this.path, this.fs.existsSync(this.path) ? 'r+' : 'w+'),
+    );
     this.fd = fd;
     io('preallocate-index', this.path, () => this.fs.ftruncateSync(fd, this.maxEntries * this.entrySize));
-    // Rewrite what is in memory so the file matches (it may have been rebuilt or never written).
-    if (this.count > 0) writeFully(this.fs, fd, this.path, this.mem, 0, this.count * this.entrySize, 0);
+    // What is in memory is written at the next flush so the file matches it.
+    this.written = 0;
+  }
+
+  /** Write the entries that are only in memory to the open file. */
+  writePending(): void {
+    const fd = this.fd;
+    if (fd === undefined || this.written >= this.count) return;
+    const from = this.written * this.entrySize;
+    writeFully(this.fs, fd, this.path, this.mem, from, this.count * this.entrySize, from);
+    this.written = this.count;
   }
 
   protected appendRaw(entry: Buffer): void {
@@ -92,15 +108,13 @@ export abstract class IndexFile {
       this.mem = grown;
     }
     entry.copy(this.mem, this.count * this.entrySize);
-    if (this.fd !== undefined) {
-      writeFully(this.fs, this.fd, this.path, entry, 0, this.entrySize, this.count * this.entrySize);
-    }
     this.count++;
   }
 
   protected truncateToEntries(n: number): void {
     if (n >= this.count) return;
     this.count = n;
+    this.written = Math.min(this.written, n);
     if (this.fd === undefined && this.fs.existsSync(this.path)) {
       io('truncate-index', this.path, () => {
         const fd = this.fs.openSync(this.path, 'r+');
@@ -117,6 +131,7 @@ export abstract class IndexFile {
   trimAndClose(): void {
     const fd = this.fd;
     if (fd === undefined) return;
+    this.writePending();
     this.fd = undefined;
     io('trim-index', this.path, () => {
       try {
@@ -132,7 +147,8 @@ export abstract class IndexFile {
   writeWhole(): void {
     this.ensureLoaded();
     if (this.fd !== undefined) {
-      writeFully(this.fs, this.fd, this.path, this.mem, 0, this.count * this.entrySize, 0);
+      this.written = 0;
+      this.writePending();
       return;
     }
     io('write-index', this.path, () => {
@@ -148,7 +164,9 @@ export abstract class IndexFile {
 
   flush(): void {
     const fd = this.fd;
-    if (fd !== undefined) io('fsync-index', this.path, () => this.fs.fsyncSync(fd));
+    if (fd === undefined) return;
+    this.writePending();
+    io('fsync-index', this.path, () => this.fs.fsyncSync(fd));
   }
 
   /** Close without trimming (used when the partition goes offline or is deleted). */

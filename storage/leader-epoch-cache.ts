@@ -30,7 +30,10 @@ export class LeaderEpochCache {
       this.entries = readEpochCheckpoint(this.fs, this.path) ?? [];
     } catch (err) {
       if ((err as { code?: string }).code !== 'CORRUPT_CHECKPOINT') throw err;
-      this.log.warn({ path: this.path, err: (err as Error).message }, 'ignoring corrupt leader-epoch-checkpoint');
+      this.log.warn(
+        { path: this.path, err: (err as Error).message },
+        'ignoring corrupt leader-epoch-checkpoint',
+      );
       this.entries = [];
     }
   }

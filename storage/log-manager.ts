@@ -8,12 +8,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { pack, unpack } from 'msgpackr';
-import {
-  fsyncDir,
-  readOffsetCheckpoint,
-  writeFileAtomic,
-  writeOffsetCheckpoint,
-} from './checkpoint.js';
+import { fsyncDir, readOffsetCheckpoint, writeFileAtomic, writeOffsetCheckpoint } from './checkpoint.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig, parseLogConfig } from './config.js';
 import { StorageError, TopicExistsError, UnknownTopicError } from './errors.js';
 import {
@@ -29,7 +24,7 @@ import {
 } from './file-names.js';
 import { nodeFs, type StorageFs } from './fs.js';
 import { io } from './io.js';
-import { silentLogger, type StorageLogger } from './logger.js';
+import { type StorageLogger, silentLogger } from './logger.js';
 import { PartitionLog } from './partition-log.js';
 
 export { parseLogConfig };
@@ -144,7 +139,8 @@ export class LogManager {
       }
     }
     const work: { topic: string; partition: number }[] = [];
-    for (const [topic, m] of this.meta) for (let p = 0; p < m.partitions; p++) work.push({ topic, partition: p });
+    for (const [topic, m] of this.meta)
+      for (let p = 0; p < m.partitions; p++) work.push({ topic, partition: p });
     const started = Date.now();
     await forEachBounded(work, parallelism, async ({ topic, partition }) => {
       const key = partitionDirName(topic, partition);
@@ -185,7 +181,10 @@ export class LogManager {
     try {
       decoded = unpack(bytes);
     } catch (err) {
-      this.logger.error({ path, err: (err as Error).message }, 'topic metadata is corrupt; adopting directories');
+      this.logger.error(
+        { path, err: (err as Error).message },
+        'topic metadata is corrupt; adopting directories',
+      );
       return false;
     }
     const d = decoded as { version?: unknown; topics?: Record<string, TopicMetadata> };

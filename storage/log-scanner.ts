@@ -4,9 +4,9 @@
  * The scanner does no I/O itself: a driver (sync or async) reads the chunk it asks for.
  */
 import {
+  BATCH_LENGTH_OFFSET,
   batchBaseOffset,
   batchLastOffsetDelta,
-  BATCH_LENGTH_OFFSET,
   HEADER_SIZE_UP_TO_MAGIC,
   LOG_OVERHEAD,
   validateBatch,
@@ -65,43 +65,59 @@ export class LogScanner {
     for (;;) {
       const filePos = this.validBytes;
       const leftInFile = this.fileSize - filePos;
-      if (leftInFile <= 0) return this.stop(undefined);
+      if (leftInFile <= 0) {
+        this.stop(undefined);
+        return;
+      }
       const avail = n - p;
       if (leftInFile < HEADER_SIZE_UP_TO_MAGIC) {
-        return this.stop(
+        this.stop(
           new RecordBatchError('BATCH_TRUNCATED', `torn tail: ${leftInFile} bytes at ${filePos}`, filePos),
         );
+        return;
       }
       if (avail < HEADER_SIZE_UP_TO_MAGIC) return; // refill at filePos
       const head = validateBatch(buf, p, { end: p + HEADER_SIZE_UP_TO_MAGIC, verifyCrc: false });
-      if (!head.ok && head.error.code !== 'BATCH_TRUNCATED') return this.stop(this.at(head.error, filePos));
+      if (!head.ok && head.error.code !== 'BATCH_TRUNCATED') {
+        this.stop(this.at(head.error, filePos));
+        return;
+      }
       const size = buf.readInt32BE(p + BATCH_LENGTH_OFFSET) + LOG_OVERHEAD;
       if (size > leftInFile) {
-        return this.stop(
+        this.stop(
           new RecordBatchError(
             'BATCH_TRUNCATED',
             `torn tail: batch at ${filePos} is ${size} bytes, only ${leftInFile} left`,
             filePos,
           ),
         );
+        return;
       }
       if (size > avail) {
         // refill at filePos, with a buffer large enough for this batch
         if (size > this.buf.length) this.buf = Buffer.allocUnsafe(size);
         return;
       }
-      const check = validateBatch(buf, p, { end: p + size, verifyCrc: this.opts.verifyCrc, checkRecordsCount: false });
-      if (!check.ok) return this.stop(this.at(check.error, filePos));
+      const check = validateBatch(buf, p, {
+        end: p + size,
+        verifyCrc: this.opts.verifyCrc,
+        checkRecordsCount: false,
+      });
+      if (!check.ok) {
+        this.stop(this.at(check.error, filePos));
+        return;
+      }
       const base = batchBaseOffset(buf, p);
       const last = base + batchLastOffsetDelta(buf, p);
       if (base < this.nextOffset || last - this.segmentBaseOffset > INT32_MAX) {
-        return this.stop(
+        this.stop(
           new RecordBatchError(
             'BATCH_BAD_OFFSET',
             `batch at ${filePos} has offsets ${base}..${last}, expected >= ${this.nextOffset} within the segment`,
             filePos,
           ),
         );
+        return;
       }
       this.visit(buf, p, size, filePos);
       this.nextOffset = last + 1;

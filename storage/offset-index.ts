@@ -12,7 +12,12 @@ const INT32_MAX = 2 ** 31 - 1;
 export class OffsetIndex extends IndexFile {
   private readonly scratch = Buffer.alloc(OFFSET_INDEX_ENTRY_BYTES);
 
-  constructor(fs: ConstructorParameters<typeof IndexFile>[0], path: string, baseOffset: number, maxIndexBytes: number) {
+  constructor(
+    fs: ConstructorParameters<typeof IndexFile>[0],
+    path: string,
+    baseOffset: number,
+    maxIndexBytes: number,
+  ) {
     super(fs, path, baseOffset, maxIndexBytes, OFFSET_INDEX_ENTRY_BYTES);
   }
 

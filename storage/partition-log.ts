@@ -7,6 +7,8 @@
  * Failure model: any file-system error takes the partition offline (online = false); later
  * calls throw PartitionOfflineError. Bad input throws typed errors and changes nothing.
  */
+
+import { COMPRESSION_ATTRIBUTE_MASK } from '../protocol/compression.js';
 import {
   batchLastOffsetDelta,
   batchMaxTimestamp,
@@ -21,7 +23,6 @@ import {
   setPartitionLeaderEpoch,
   validateBatch,
 } from '../protocol/record-batch.js';
-import { COMPRESSION_ATTRIBUTE_MASK } from '../protocol/compression.js';
 import { fsyncDir } from './checkpoint.js';
 import type { LogConfig } from './config.js';
 import {
@@ -38,7 +39,7 @@ import {
 import { nodeFs, type StorageFs } from './fs.js';
 import { io } from './io.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
-import { silentLogger, type StorageLogger } from './logger.js';
+import { type StorageLogger, silentLogger } from './logger.js';
 import { loadSegments, type RecoveryReport } from './recovery.js';
 import { type RetentionReason, type RetentionSegment, segmentsToDelete } from './retention.js';
 import { LogSegment, type SegmentEnv } from './segment.js';
@@ -154,13 +155,9 @@ export class PartitionLog {
     const epochsChanged = log.epochs.all.length !== epochCountBefore;
     log.epochs.truncateFromEnd(log.endOffset);
     if (epochsChanged) log.epochs.flush();
-    if (!hadClean && report.segmentsRecovered > 0) {
-      // What recovery validated is made durable before the recovery point moves past it.
-      for (let i = Math.max(0, segments.floorIndex(opts.recoveryPoint ?? 0)); i < segments.count; i++) {
-        segments.at(i)!.flush();
-      }
-    }
-    log.recoveryPointValue = log.endOffset;
+    // After a crash the rescanned tail may still be only in the page cache: the recovery point
+    // stays where it was (Kafka does the same) and moves at the next flush.
+    log.recoveryPointValue = hadClean ? log.endOffset : Math.min(opts.recoveryPoint ?? 0, log.endOffset);
     log.hw = log.startOffset;
     return log;
   }
@@ -270,7 +267,8 @@ export class PartitionLog {
     const cfg = this.cfg;
     const name = this.name;
     if (batches.length === 0) throw new InvalidBatchError(name, 'EMPTY', 'no batches in the append');
-    if (batches.length > cfg.segmentBytes) throw new AppendTooLargeError(name, batches.length, cfg.segmentBytes);
+    if (batches.length > cfg.segmentBytes)
+      throw new AppendTooLargeError(name, batches.length, cfg.segmentBytes);
     let recordCount = 0;
     let maxTimestamp = -1;
     let expectNext = this.endOffset;
@@ -300,10 +298,18 @@ export class PartitionLog {
       const delta = batchLastOffsetDelta(batches, pos);
       if (assign) {
         if (base !== 0) {
-          throw new InvalidBatchError(name, 'NONZERO_BASE_OFFSET', `batch at ${pos} has baseOffset ${base}, expected 0`);
+          throw new InvalidBatchError(
+            name,
+            'NONZERO_BASE_OFFSET',
+            `batch at ${pos} has baseOffset ${base}, expected 0`,
+          );
         }
         if (attributes & CONTROL_FLAG_MASK) {
-          throw new InvalidBatchError(name, 'CONTROL_BATCH', `batch at ${pos} is a control batch; clients may not send them`);
+          throw new InvalidBatchError(
+            name,
+            'CONTROL_BATCH',
+            `batch at ${pos} is a control batch; clients may not send them`,
+          );
         }
         if (firstOffset < 0) firstOffset = expectNext;
         expectNext += delta + 1;
@@ -379,7 +385,11 @@ export class PartitionLog {
    * batch when minOneBatch, default true), none starting at or after maxOffset (exclusive,
    * default and at most the log end). Throws OffsetOutOfRangeError outside [start, end].
    */
-  read(offset: number, maxBytes: number, opts: { maxOffset?: number; minOneBatch?: boolean } = {}): ReadResult {
+  read(
+    offset: number,
+    maxBytes: number,
+    opts: { maxOffset?: number; minOneBatch?: boolean } = {},
+  ): ReadResult {
     this.ensureUsable();
     if (offset < this.startOffset || offset > this.endOffset) {
       throw new OffsetOutOfRangeError(this.name, offset, this.startOffset, this.endOffset);
@@ -447,7 +457,13 @@ export class PartitionLog {
       this.endOffset = active.nextOffset;
       this.afterTruncation();
       this.logger.info(
-        { partition: this.name, offset, logEndOffset: this.endOffset, segmentsDeleted: removed.length, bytes },
+        {
+          partition: this.name,
+          offset,
+          logEndOffset: this.endOffset,
+          segmentsDeleted: removed.length,
+          bytes,
+        },
         'truncated log',
       );
     });
@@ -466,7 +482,10 @@ export class PartitionLog {
       this.afterTruncation();
       this.hw = offset;
       this.onLogStartOffsetChange?.(this);
-      this.logger.info({ partition: this.name, offset, segmentsDeleted: removed.length }, 'log truncated fully');
+      this.logger.info(
+        { partition: this.name, offset, segmentsDeleted: removed.length },
+        'log truncated fully',
+      );
     });
   }
 
@@ -566,7 +585,8 @@ export class PartitionLog {
 
   private flushNow(): void {
     const segs = this.segments;
-    for (let i = Math.max(0, segs.floorIndex(this.recoveryPointValue)); i < segs.count; i++) segs.at(i)!.flush();
+    for (let i = Math.max(0, segs.floorIndex(this.recoveryPointValue)); i < segs.count; i++)
+      segs.at(i)!.flush();
     this.recoveryPointValue = this.endOffset;
     this.unflushedMessages = 0;
     this.lastFlushMs = this.now();

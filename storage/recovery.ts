@@ -94,8 +94,20 @@ export async function loadSegments(
   const segments = new LogSegments();
   try {
     for (const b of bases) segments.push(LogSegment.open(env, b));
+    const rebuildMissingIndexes = (upTo: number): void => {
+      for (let i = 0; i < upTo; i++) {
+        const seg = segments.at(i)!;
+        if (!fs.existsSync(seg.offsetIndex.path) || !fs.existsSync(seg.timeIndex.path)) {
+          seg.loadIndexes();
+          report.rebuiltIndexes.push(seg.logPath);
+        }
+      }
+    };
     if (!opts.hadCleanShutdown && segments.count > 0) {
       const from = Math.max(0, segments.floorIndex(opts.recoveryPoint));
+      // Segments below the recovery point are trusted; only a missing index is rebuilt now
+      // (a corrupt one is detected and rebuilt when first loaded).
+      rebuildMissingIndexes(from);
       for (let i = from; i < segments.count; i++) {
         const seg = segments.at(i)!;
         const sizeBefore = seg.size;
@@ -127,14 +139,9 @@ export async function loadSegments(
           break;
         }
       }
-    } else if (segments.count > 0) {
+    } else {
       // Clean shutdown: trust the files, but an index that is missing is rebuilt now.
-      for (const seg of segments.all) {
-        if (!fs.existsSync(seg.offsetIndex.path) || !fs.existsSync(seg.timeIndex.path)) {
-          seg.loadIndexes();
-          report.rebuiltIndexes.push(seg.logPath);
-        }
-      }
+      rebuildMissingIndexes(segments.count);
     }
   } catch (err) {
     for (const s of segments.all) {

@@ -31,15 +31,23 @@ export interface RetentionDecision {
   reasons: RetentionReason[];
 }
 
-export function segmentsToDelete(segments: readonly RetentionSegment[], input: RetentionInput): RetentionDecision {
+export function segmentsToDelete(
+  segments: readonly RetentionSegment[],
+  input: RetentionInput,
+): RetentionDecision {
   const reasons: RetentionReason[] = [];
   let sizeOver = input.retentionBytes >= 0 ? input.totalBytes - input.retentionBytes : -1;
   for (const seg of segments) {
     let reason: RetentionReason | undefined;
     if (!seg.isLast && seg.endOffset <= input.logStartOffset) reason = 'log-start-offset';
-    else if (input.deletePolicy && input.retentionMs >= 0 && input.now - seg.largestTimestamp() > input.retentionMs) {
+    else if (
+      input.deletePolicy &&
+      input.retentionMs >= 0 &&
+      input.now - seg.largestTimestamp() > input.retentionMs
+    ) {
       reason = 'retention.ms';
-    } else if (input.deletePolicy && sizeOver >= 0 && sizeOver - seg.sizeBytes >= 0) reason = 'retention.bytes';
+    } else if (input.deletePolicy && sizeOver >= 0 && sizeOver - seg.sizeBytes >= 0)
+      reason = 'retention.bytes';
     if (!reason) break;
     if (seg.isLast && seg.sizeBytes === 0) break;
     if (seg.endOffset > input.highWatermark) break;

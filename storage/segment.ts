@@ -65,6 +65,8 @@ export class LogSegment {
   private rollingBasedTimestamp: number | undefined;
   private readonly createdMs: number;
   private closed = false;
+  /** Where the batch after the last read starts (sequential-read shortcut); cleared on truncation. */
+  private nextRead: { offset: number; position: number } | undefined;
 
   private constructor(
     private readonly env: SegmentEnv,
@@ -155,9 +157,14 @@ export class LogSegment {
     this.offsetOfMaxTimestampSoFar = this.baseOffset;
     this.bytesSinceLastIndexEntry = 0;
     this.rollingBasedTimestamp = undefined;
-    return new LogScanner(this.size, this.baseOffset, (buf, pos, size, filePos) => this.indexBatch(buf, pos, size, filePos), {
-      verifyCrc: true,
-    });
+    return new LogScanner(
+      this.size,
+      this.baseOffset,
+      (buf, pos, size, filePos) => this.indexBatch(buf, pos, size, filePos),
+      {
+        verifyCrc: true,
+      },
+    );
   }
 
   /** After recovering a segment that will not be active: final time entry, write trimmed index files. */
@@ -273,7 +280,8 @@ export class LogSegment {
   append(buf: Buffer): void {
     this.ensureTail();
     const start = this.size;
-    if (start + buf.length > INT32_MAX) throw new Error(`segment ${this.logPath} would pass 2 GiB (programming error)`);
+    if (start + buf.length > INT32_MAX)
+      throw new Error(`segment ${this.logPath} would pass 2 GiB (programming error)`);
     try {
       writeFully(this.fs, this.logFd, this.logPath, buf, 0, buf.length, start);
     } catch (err) {
@@ -349,7 +357,8 @@ export class LogSegment {
   /**
    * Whole batches from the one containing `offset`: at most maxBytes (but the first whole batch
    * when minOneBatch), none starting at or after maxOffset. Undefined when the segment holds
-   * nothing at or after `offset`.
+   * nothing at or after `offset`. A sequential reader (asking for the offset after the last
+   * read) skips the index lookup and header walk: one pread per call.
    */
   read(
     offset: number,
@@ -357,24 +366,39 @@ export class LogSegment {
     maxOffset: number,
     minOneBatch: boolean,
   ): { records: Buffer; firstOffset: number } | undefined {
-    const hit = this.translateOffset(offset);
-    if (!hit) return undefined;
-    if (hit.baseOffset >= maxOffset) return { records: Buffer.alloc(0), firstOffset: offset };
-    let want = Math.min(maxBytes, this.size - hit.position);
-    if (want < hit.size) {
-      if (!minOneBatch) return { records: Buffer.alloc(0), firstOffset: hit.baseOffset };
-      want = hit.size;
+    let position: number;
+    if (this.nextRead !== undefined && this.nextRead.offset === offset) position = this.nextRead.position;
+    else {
+      const hit = this.translateOffset(offset);
+      if (!hit) return undefined;
+      position = hit.position;
     }
-    const buf = Buffer.allocUnsafe(want);
-    const n = readFully(this.fs, this.logFd, this.logPath, buf, 0, want, hit.position);
+    const left = this.size - position;
+    if (left < RECORD_BATCH_OVERHEAD) return undefined;
+    let want = Math.max(Math.min(maxBytes, left), RECORD_BATCH_OVERHEAD);
+    let buf = Buffer.allocUnsafe(want);
+    let n = readFully(this.fs, this.logFd, this.logPath, buf, 0, want, position);
+    if (n < RECORD_BATCH_OVERHEAD) return undefined;
+    const firstBase = batchBaseOffset(buf, 0);
+    if (firstBase >= maxOffset) return { records: Buffer.alloc(0), firstOffset: offset };
+    const firstSize = batchSize(buf, 0);
+    if (firstSize > n) {
+      if (!minOneBatch || firstSize > left) return { records: Buffer.alloc(0), firstOffset: firstBase };
+      want = firstSize;
+      buf = Buffer.allocUnsafe(want);
+      n = readFully(this.fs, this.logFd, this.logPath, buf, 0, want, position);
+    }
     let p = 0;
+    let last = offset - 1;
     while (p + LOG_OVERHEAD <= n) {
       const size = batchSize(buf, p);
       if (size < RECORD_BATCH_OVERHEAD || p + size > n) break;
       if (p > 0 && batchBaseOffset(buf, p) >= maxOffset) break;
+      last = batchLastOffset(buf, p);
       p += size;
     }
-    return { records: buf.subarray(0, p), firstOffset: hit.baseOffset };
+    this.nextRead = { offset: last + 1, position: position + p };
+    return { records: buf.subarray(0, p), firstOffset: firstBase };
   }
 
   /** Read raw bytes of the log (tools and tests). */
@@ -444,6 +468,7 @@ export class LogSegment {
       scanner.consume(got);
     }
     this.finishRebuild(scanner);
+    this.nextRead = undefined;
     const truncatedBytes = this.size - scanner.validBytes;
     if (truncatedBytes > 0) {
       io('truncate-segment', this.logPath, () => this.fs.ftruncateSync(this.logFd, scanner.validBytes));
@@ -461,6 +486,7 @@ export class LogSegment {
     const hit = this.translateOffset(offset);
     if (!hit) return 0;
     const removed = this.size - hit.position;
+    this.nextRead = undefined;
     io('truncate-segment', this.logPath, () => this.fs.ftruncateSync(this.logFd, hit.position));
     this.size = hit.position;
     this.offsetIndex.truncateToPosition(hit.position);
@@ -506,7 +532,8 @@ export class LogSegment {
     }
     this.offsetIndex.delete();
     this.timeIndex.delete();
-    if (this.fs.existsSync(this.logPath)) io('delete-segment', this.logPath, () => this.fs.unlinkSync(this.logPath));
+    if (this.fs.existsSync(this.logPath))
+      io('delete-segment', this.logPath, () => this.fs.unlinkSync(this.logPath));
   }
 }
 

@@ -11,7 +11,12 @@ export const TIME_INDEX_ENTRY_BYTES = 12;
 export class TimeIndex extends IndexFile {
   private readonly scratch = Buffer.alloc(TIME_INDEX_ENTRY_BYTES);
 
-  constructor(fs: ConstructorParameters<typeof IndexFile>[0], path: string, baseOffset: number, maxIndexBytes: number) {
+  constructor(
+    fs: ConstructorParameters<typeof IndexFile>[0],
+    path: string,
+    baseOffset: number,
+    maxIndexBytes: number,
+  ) {
     super(fs, path, baseOffset, maxIndexBytes, TIME_INDEX_ENTRY_BYTES);
   }
 

@@ -42,7 +42,10 @@ t.test('subscription and assignment round-trip', async (t) => {
 });
 
 t.test('range assigns consecutive ranges per topic', async (t) => {
-  const r = rangeAssignor.assign([member('m1', ['t']), member('m2', ['t']), member('m3', ['t'])], new Map([['t', 7]]));
+  const r = rangeAssignor.assign(
+    [member('m1', ['t']), member('m2', ['t']), member('m3', ['t'])],
+    new Map([['t', 7]]),
+  );
   t.same(r.get('m1'), [{ topic: 't', partitions: [0, 1, 2] }]);
   t.same(r.get('m2'), [{ topic: 't', partitions: [3, 4] }]);
   t.same(r.get('m3'), [{ topic: 't', partitions: [5, 6] }]);
@@ -65,11 +68,17 @@ t.test('cooperative-sticky: balanced, sticky, and never moves a partition in one
   const first = cooperativeStickyAssignor.assign([member('a', ['t'])], topics);
   t.equal(count(first, 'a'), 6);
   // b joins: a keeps 3, gives up 3, but b gets nothing yet (a still owns them).
-  const second = cooperativeStickyAssignor.assign([member('a', ['t'], first.get('a')!), member('b', ['t'])], topics);
+  const second = cooperativeStickyAssignor.assign(
+    [member('a', ['t'], first.get('a')!), member('b', ['t'])],
+    topics,
+  );
   t.equal(count(second, 'a'), 3);
   t.equal(count(second, 'b'), 0);
   // a revoked; next round b gets the free partitions.
-  const third = cooperativeStickyAssignor.assign([member('a', ['t'], second.get('a')!), member('b', ['t'])], topics);
+  const third = cooperativeStickyAssignor.assign(
+    [member('a', ['t'], second.get('a')!), member('b', ['t'])],
+    topics,
+  );
   t.same(third.get('a'), second.get('a'), 'a keeps what it had');
   t.equal(count(third, 'b'), 3);
   t.same(allAssigned(third), ['t-0', 't-1', 't-2', 't-3', 't-4', 't-5']);

@@ -24,7 +24,10 @@ export interface TestBroker {
   restart(): Promise<void>;
 }
 
-export async function startClientTestBroker(t: TestLike, config: Record<string, unknown> = {}): Promise<TestBroker> {
+export async function startClientTestBroker(
+  t: TestLike,
+  config: Record<string, unknown> = {},
+): Promise<TestBroker> {
   const dataDir = tempDir(t, 'samsa-client-');
   const start = (port: number) =>
     startBroker({
@@ -74,7 +77,12 @@ export function testProducer<K = Buffer | string | null, V = Buffer | string | n
   b: TestBroker,
   opts: Partial<ProducerOptions<K, V>> = {},
 ): Producer<K, V> {
-  const p = new Producer<K, V>({ brokers: [b.bootstrap], clientId: 'test-producer', requestTimeoutMs: 10_000, ...opts });
+  const p = new Producer<K, V>({
+    brokers: [b.bootstrap],
+    clientId: 'test-producer',
+    requestTimeoutMs: 10_000,
+    ...opts,
+  });
   t.teardown(() => p.close().catch(() => undefined));
   return p;
 }
@@ -98,22 +106,24 @@ export function testConsumer<K = Buffer | null, V = Buffer | null>(
   return c;
 }
 
-/** Take `n` records from an async iterator, failing after `timeoutMs`. */
+/** Take `n` items from an async iterator, failing after `timeoutMs`. */
 export async function take<T>(it: AsyncIterator<T>, n: number, timeoutMs = 20_000): Promise<T[]> {
   const out: T[] = [];
-  const deadline = Date.now() + timeoutMs;
-  while (out.length < n) {
-    const left = deadline - Date.now();
-    if (left <= 0) throw new Error(`took only ${out.length} of ${n} records within ${timeoutMs} ms`);
-    let timer: NodeJS.Timeout | undefined;
-    const r = await Promise.race([
-      it.next(),
-      new Promise<never>((_, rej) => {
-        timer = setTimeout(() => rej(new Error(`took only ${out.length} of ${n} records within ${timeoutMs} ms`)), left);
-      }),
-    ]).finally(() => clearTimeout(timer));
-    if (r.done) break;
-    out.push(r.value);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`took only ${out.length} of ${n} items within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  try {
+    while (out.length < n) {
+      const r = await Promise.race([it.next(), deadline]);
+      if (r.done) break;
+      out.push(r.value);
+    }
+  } finally {
+    clearTimeout(timer);
   }
   return out;
 }

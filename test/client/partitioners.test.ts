@@ -72,7 +72,10 @@ t.test('jump consistent hash: in range, and growing n -> n+1 moves about 1/(n+1)
     }
     t.same(bad.slice(0, 5), [], 'in range, and keys only move to the new partition');
     const expected = keys.length / (n + 1);
-    t.ok(moved > expected * 0.7 && moved < expected * 1.3, `${n}->${n + 1}: moved ${moved}, expected ~${expected}`);
+    t.ok(
+      moved > expected * 0.7 && moved < expected * 1.3,
+      `${n}->${n + 1}: moved ${moved}, expected ~${expected}`,
+    );
     t.ok(movedMod > moved * 2, `murmur2 modulo moves many more (${movedMod})`);
   }
 });

@@ -23,7 +23,7 @@ import {
   writeInt64,
 } from '../../protocol/record-batch.js';
 import { RecordBatchError } from '../../protocol/record-batch-errors.js';
-import { prng, randomBytes, seedFromEnv } from '../storage/helpers/batches.js';
+import { prng, randomBytes, seedFromEnv } from '../storage/fixtures/batches.js';
 
 const require = createRequire(import.meta.url);
 

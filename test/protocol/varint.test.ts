@@ -14,7 +14,7 @@ import {
   zigZagDecode32,
   zigZagEncode32,
 } from '../../protocol/varint.js';
-import { prng, seedFromEnv } from '../storage/helpers/batches.js';
+import { prng, seedFromEnv } from '../storage/fixtures/batches.js';
 
 t.test('zig-zag 32 known values', async (t) => {
   t.equal(zigZagEncode32(0), 0);

@@ -44,7 +44,10 @@ t.test('a failed atomic write leaves the previous file intact', async (t) => {
   t.throws(() => writeEpochCheckpoint(failing, path, [{ epoch: 2, startOffset: 5 }]), { code: 'STORAGE_IO' });
   t.same(readEpochCheckpoint(nodeFs, path), [{ epoch: 1, startOffset: 0 }]);
   const failRename = faultyFs(nodeFs, (op) => (op === 'renameSync' ? 'ENOSPC' : undefined));
-  t.throws(() => writeFileAtomic(failRename, path, Buffer.from('x')), { code: 'STORAGE_IO', errno: 'ENOSPC' });
+  t.throws(() => writeFileAtomic(failRename, path, Buffer.from('x')), {
+    code: 'STORAGE_IO',
+    errno: 'ENOSPC',
+  });
   t.same(readEpochCheckpoint(nodeFs, path), [{ epoch: 1, startOffset: 0 }]);
 });
 

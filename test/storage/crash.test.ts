@@ -9,10 +9,10 @@ import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { scanBatches } from '../../protocol/record-batch.js';
 import { LogManager } from '../../storage/log-manager.js';
-import { prng, seedFromEnv } from './helpers/batches.js';
+import { prng, seedFromEnv } from './fixtures/batches.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/crash-appender.js', import.meta.url));
-const ROUNDS = Number(process.env['CRASH_ROUNDS'] ?? 40);
+const ROUNDS = Number(process.env['CRASH_ROUNDS'] ?? 30);
 
 interface Reported {
   first: number;
@@ -24,7 +24,10 @@ function runUntilKilled(dataDir: string, seed: number, killAfter: number): Promi
   return new Promise((resolve, reject) => {
     // Without tap's NODE_OPTIONS loaders: the child is a plain, fast node process.
     const env = { ...process.env, NODE_OPTIONS: '' };
-    const child = spawn(process.execPath, [fixture, dataDir, String(seed)], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const child = spawn(process.execPath, [fixture, dataDir, String(seed)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env,
+    });
     const reported: Reported[] = [];
     const started = performance.now();
     let buffered = '';
@@ -73,7 +76,7 @@ t.test('kill -9 while appending: every reported append survives, in order', asyn
   let truncations = 0;
   const ms = { child: 0, recover: 0, verify: 0 };
   for (let round = 0; round < ROUNDS; round++) {
-    const killAfter = Math.floor(rnd() * rnd() * 400);
+    const killAfter = Math.floor(rnd() * rnd() * 300);
     let t0 = performance.now();
     const reported = await runUntilKilled(dataDir, seed + round, killAfter);
     ms.child += performance.now() - t0;
@@ -115,6 +118,11 @@ t.test('kill -9 while appending: every reported append survives, in order', asyn
     await m.close();
     ms.verify += performance.now() - t0;
   }
-  t.comment(`time (ms): child ${ms.child.toFixed(0)}, recovery ${ms.recover.toFixed(0)}, verify ${ms.verify.toFixed(0)}`);
-  t.ok(all.length > 0, `${all.length} reported appends over ${ROUNDS} kills, ${truncations} torn tails truncated`);
+  t.comment(
+    `time (ms): child ${ms.child.toFixed(0)}, recovery ${ms.recover.toFixed(0)}, verify ${ms.verify.toFixed(0)}`,
+  );
+  t.ok(
+    all.length > 0,
+    `${all.length} reported appends over ${ROUNDS} kills, ${truncations} torn tails truncated`,
+  );
 });

@@ -7,7 +7,7 @@ import { StorageIoError } from '../../storage/errors.js';
 import { type FsOp, faultyFs, nodeFs } from '../../storage/fs.js';
 import { LogManager } from '../../storage/log-manager.js';
 import { PartitionLog } from '../../storage/partition-log.js';
-import { makeBatch } from './helpers/batches.js';
+import { makeBatch } from './fixtures/batches.js';
 
 function switchableFs(shortWriteBytes = 0) {
   const state: { errno: string | undefined; ops: FsOp[]; pathMatch: RegExp } = {
@@ -17,7 +17,8 @@ function switchableFs(shortWriteBytes = 0) {
   };
   const fs = faultyFs(
     nodeFs,
-    (op, path) => (state.errno && state.ops.includes(op) && state.pathMatch.test(path) ? state.errno : undefined),
+    (op, path) =>
+      state.errno && state.ops.includes(op) && state.pathMatch.test(path) ? state.errno : undefined,
     { shortWriteBytes },
   );
   return { fs, state };
@@ -77,7 +78,13 @@ t.test('EIO on fsync (flush.messages=1) and on reads', async (t) => {
 
   const dir2 = join(t.testdir(), 't-1');
   const f2 = switchableFs();
-  const log2 = await PartitionLog.open({ dir: dir2, topic: 't', partition: 1, config: DEFAULT_LOG_CONFIG, fs: f2.fs });
+  const log2 = await PartitionLog.open({
+    dir: dir2,
+    topic: 't',
+    partition: 1,
+    config: DEFAULT_LOG_CONFIG,
+    fs: f2.fs,
+  });
   log2.append(makeBatch(1, 10));
   f2.state.ops = ['readSync'];
   f2.state.errno = 'EIO';
@@ -89,7 +96,10 @@ t.test('EIO on fsync (flush.messages=1) and on reads', async (t) => {
 t.test('ENOSPC writing an index entry or rolling takes the partition offline', async (t) => {
   const dir = join(t.testdir(), 't-0');
   const { fs, state } = switchableFs();
-  const config = parseLogConfig({ 'segment.bytes': '2000', 'index.interval.bytes': '100' }, DEFAULT_LOG_CONFIG);
+  const config = parseLogConfig(
+    { 'segment.bytes': '2000', 'index.interval.bytes': '100' },
+    DEFAULT_LOG_CONFIG,
+  );
   const log = await PartitionLog.open({ dir, topic: 't', partition: 0, config, fs });
   log.append(makeBatch(1, 300));
   state.pathMatch = /\.(index|timeindex)$/;
@@ -115,26 +125,29 @@ t.test('ENOSPC writing an index entry or rolling takes the partition offline', a
   again.close();
 });
 
-t.test('LogManager: a failing partition goes offline, the others keep working; no clean marker', async (t) => {
-  const dataDir = t.testdir();
-  const { fs, state } = switchableFs();
-  const m = await LogManager.open({ dataDir, fs });
-  await m.createTopic('a', 2);
-  m.log('a', 0)!.append(makeBatch(1, 10));
-  state.pathMatch = /a-1\/.*\.log$/;
-  state.errno = 'ENOSPC';
-  t.throws(() => m.log('a', 1)!.append(makeBatch(1, 10)), { code: 'STORAGE_IO' });
-  t.equal(m.log('a', 1)!.online, false);
-  t.equal(m.log('a', 0)!.append(makeBatch(1, 10)).firstOffset, 1);
-  await m.close();
-  state.errno = undefined;
-  const logs: string[] = [];
-  const m2 = await LogManager.open({
-    dataDir,
-    log: { info: (_o, msg) => logs.push(msg), warn: () => {}, error: () => {} },
-  });
-  t.ok(logs.some((l) => /loaded partition logs/.test(l)));
-  t.equal(m2.log('a', 0)!.logEndOffset, 2);
-  t.ok(m2.log('a', 0)!.recoveryReport.hadCleanShutdown === false, 'recovered (no clean-shutdown marker)');
-  await m2.close();
-});
+t.test(
+  'LogManager: a failing partition goes offline, the others keep working; no clean marker',
+  async (t) => {
+    const dataDir = t.testdir();
+    const { fs, state } = switchableFs();
+    const m = await LogManager.open({ dataDir, fs });
+    await m.createTopic('a', 2);
+    m.log('a', 0)!.append(makeBatch(1, 10));
+    state.pathMatch = /a-1\/.*\.log$/;
+    state.errno = 'ENOSPC';
+    t.throws(() => m.log('a', 1)!.append(makeBatch(1, 10)), { code: 'STORAGE_IO' });
+    t.equal(m.log('a', 1)!.online, false);
+    t.equal(m.log('a', 0)!.append(makeBatch(1, 10)).firstOffset, 1);
+    await m.close();
+    state.errno = undefined;
+    const logs: string[] = [];
+    const m2 = await LogManager.open({
+      dataDir,
+      log: { info: (_o, msg) => logs.push(msg), warn: () => {}, error: () => {} },
+    });
+    t.ok(logs.some((l) => /loaded partition logs/.test(l)));
+    t.equal(m2.log('a', 0)!.logEndOffset, 2);
+    t.ok(m2.log('a', 0)!.recoveryReport.hadCleanShutdown === false, 'recovered (no clean-shutdown marker)');
+    await m2.close();
+  },
+);

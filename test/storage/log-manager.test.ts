@@ -1,21 +1,27 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { LogManager, parseLogConfig } from '../../storage/log-manager.js';
 import { DEFAULT_LOG_CONFIG } from '../../storage/config.js';
-import { makeBatch } from './helpers/batches.js';
+import { LogManager, parseLogConfig } from '../../storage/log-manager.js';
+import { makeBatch } from './fixtures/batches.js';
 
 t.test('create, append, close cleanly, reopen without recovery', async (t) => {
   const dataDir = t.testdir();
   const m = await LogManager.open({ dataDir, loadParallelism: 2 });
   await m.createTopic('orders', 3, { 'retention.ms': '1000', 'segment.bytes': '4096' });
-  t.same(m.topics().get('orders'), { partitions: 3, configs: { 'retention.ms': '1000', 'segment.bytes': '4096' } });
+  t.same(m.topics().get('orders'), {
+    partitions: 3,
+    configs: { 'retention.ms': '1000', 'segment.bytes': '4096' },
+  });
   t.equal(m.log('orders', 0)!.config.retentionMs, 1000);
   t.equal(m.log('orders', 3), undefined);
   await t.rejects(m.createTopic('orders', 1), { code: 'TOPIC_EXISTS' });
   await t.rejects(m.createTopic('bad/name', 1), { code: 'INVALID_TOPIC' });
   await t.rejects(m.createTopic('x', 0), { code: 'INVALID_PARTITIONS' });
-  await t.rejects(m.createTopic('y', 1, { 'retention.ms': 'soon' }), { code: 'INVALID_CONFIG', key: 'retention.ms' });
+  await t.rejects(m.createTopic('y', 1, { 'retention.ms': 'soon' }), {
+    code: 'INVALID_CONFIG',
+    key: 'retention.ms',
+  });
   await t.rejects(m.createTopic('z', 1, { 'no.such.config': '1' }), { code: 'INVALID_CONFIG' });
   t.notOk(m.topics().has('y'));
   for (let p = 0; p < 3; p++) for (let i = 0; i <= p; i++) m.log('orders', p)!.append(makeBatch(2, 50));
@@ -75,7 +81,10 @@ t.test('add partitions, set configs, delete topic', async (t) => {
   m.deleteTopic('b');
   t.throws(() => m.deleteTopic('b'), { code: 'UNKNOWN_TOPIC' });
   t.equal(m.log('b', 1), undefined);
-  t.notOk(readdirSync(dataDir).some((n) => n.startsWith('b-')), 'directories removed');
+  t.notOk(
+    readdirSync(dataDir).some((n) => n.startsWith('b-')),
+    'directories removed',
+  );
   await m.close();
   const m2 = await LogManager.open({ dataDir });
   t.same([...m2.topics().keys()], ['a']);
@@ -176,6 +185,10 @@ t.test('parseLogConfig', async (t) => {
     key: 'segment.bytes',
   });
   t.throws(() => parseLogConfig({ 'retention.ms': '-2' }, DEFAULT_LOG_CONFIG), { code: 'INVALID_CONFIG' });
-  t.throws(() => parseLogConfig({ 'cleanup.policy': 'shred' }, DEFAULT_LOG_CONFIG), { code: 'INVALID_CONFIG' });
-  t.throws(() => parseLogConfig({ 'unclean.leader.election.enable': 'maybe' }, DEFAULT_LOG_CONFIG), { code: 'INVALID_CONFIG' });
+  t.throws(() => parseLogConfig({ 'cleanup.policy': 'shred' }, DEFAULT_LOG_CONFIG), {
+    code: 'INVALID_CONFIG',
+  });
+  t.throws(() => parseLogConfig({ 'unclean.leader.election.enable': 'maybe' }, DEFAULT_LOG_CONFIG), {
+    code: 'INVALID_CONFIG',
+  });
 });

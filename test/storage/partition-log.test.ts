@@ -4,11 +4,15 @@ import t from 'tap';
 import { decodeRecordBatches, readBatchHeader, scanBatches } from '../../protocol/record-batch.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig, parseLogConfig } from '../../storage/config.js';
 import { PartitionLog } from '../../storage/partition-log.js';
-import { makeBatch, prng, seedFromEnv } from './helpers/batches.js';
+import { makeBatch, prng, seedFromEnv } from './fixtures/batches.js';
 
 const cfg = (over: Record<string, string> = {}): LogConfig => parseLogConfig(over, DEFAULT_LOG_CONFIG);
 
-async function openLog(dir: string, config: LogConfig, extra: Partial<Parameters<typeof PartitionLog.open>[0]> = {}) {
+async function openLog(
+  dir: string,
+  config: LogConfig,
+  extra: Partial<Parameters<typeof PartitionLog.open>[0]> = {},
+) {
   return PartitionLog.open({ dir, topic: 't', partition: 0, config, ...extra });
 }
 
@@ -57,7 +61,10 @@ t.test('append validation rejects bad input and changes nothing', async (t) => {
   const good = makeBatch(1, 10);
   const badCrc = Buffer.from(good);
   badCrc[badCrc.length - 1]! ^= 1;
-  t.throws(() => log.append(Buffer.concat([good, badCrc])), { code: 'INVALID_BATCH', reason: 'BATCH_BAD_CRC' });
+  t.throws(() => log.append(Buffer.concat([good, badCrc])), {
+    code: 'INVALID_BATCH',
+    reason: 'BATCH_BAD_CRC',
+  });
   t.equal(readBatchHeader(good).baseOffset, 0, 'the good batch of a rejected append is not modified');
   t.throws(() => log.append(good.subarray(0, 40)), { code: 'INVALID_BATCH', reason: 'BATCH_TRUNCATED' });
   t.throws(() => log.append(makeBatch(1, 3000)), { code: 'RECORD_TOO_LARGE' });
@@ -74,7 +81,12 @@ t.test('append validation rejects bad input and changes nothing', async (t) => {
   const rep = makeBatch(2, 10);
   rep.writeInt32BE(0, 0);
   rep.writeInt32BE(10, 4);
-  t.same(log.append(rep, { assignOffsets: false }), { firstOffset: 10, lastOffset: 11, recordCount: 2, logAppendTimeMs: -1 });
+  t.same(log.append(rep, { assignOffsets: false }), {
+    firstOffset: 10,
+    lastOffset: 11,
+    recordCount: 2,
+    logAppendTimeMs: -1,
+  });
   t.equal(log.logEndOffset, 12);
   t.throws(() => log.append(rep, { assignOffsets: false }), { code: 'INVALID_APPEND_OFFSET' });
   t.same(
@@ -84,59 +96,71 @@ t.test('append validation rejects bad input and changes nothing', async (t) => {
   log.close();
 });
 
-t.test('segments roll on size, index entries every index.interval.bytes, reads across segments', async (t) => {
-  const dir = join(t.testdir(), 't-0');
-  const config = cfg({ 'segment.bytes': String(20 * 1024), 'index.interval.bytes': '1000' });
-  const log = await openLog(dir, config);
-  const batches: Buffer[] = [];
-  for (let i = 0; i < 100; i++) {
-    const b = makeBatch(1 + (i % 5), 100, { timestamp: 1_000_000 + i * 10 });
-    log.append(b);
-    batches.push(b);
-  }
-  t.ok(log.segmentCount > 1, `rolled into ${log.segmentCount} segments`);
-  const files = readdirSync(dir).sort();
-  t.ok(files.includes('00000000000000000000.index'));
-  // non-active segments' indexes are trimmed to their entries
-  const firstIndex = statSync(join(dir, '00000000000000000000.index')).size;
-  t.ok(firstIndex > 0 && firstIndex % 8 === 0 && firstIndex < 10 * 1024 * 1024, `trimmed index ${firstIndex} bytes`);
-  // every offset resolves to the batch containing it
-  let offset = 0;
-  for (const b of batches) {
-    const h = readBatchHeader(b);
-    for (let o = h.baseOffset; o <= h.lastOffset; o++) {
-      const r = log.read(o, 1);
-      if (!r.records.equals(b)) {
-        t.fail(`offset ${o} read the wrong batch`);
-        return;
-      }
+t.test(
+  'segments roll on size, index entries every index.interval.bytes, reads across segments',
+  async (t) => {
+    const dir = join(t.testdir(), 't-0');
+    const config = cfg({ 'segment.bytes': String(20 * 1024), 'index.interval.bytes': '1000' });
+    const log = await openLog(dir, config);
+    const batches: Buffer[] = [];
+    for (let i = 0; i < 100; i++) {
+      const b = makeBatch(1 + (i % 5), 100, { timestamp: 1_000_000 + i * 10 });
+      log.append(b);
+      batches.push(b);
     }
-    offset = h.lastOffset + 1;
-  }
-  t.equal(log.logEndOffset, offset);
-  const everything: Buffer[] = [];
-  let pos = 0;
-  while (pos < log.logEndOffset) {
-    const r = log.read(pos, 1 << 20);
-    everything.push(r.records);
-    const s = scanBatches(r.records);
-    pos = s.batches[s.batches.length - 1]!.lastOffset + 1;
-  }
-  t.same(Buffer.concat(everything), Buffer.concat(batches));
-  // offsetForTimestamp: first record with timestamp >= ts
-  t.same(log.offsetForTimestamp(1_000_000 + 505), { offset: readBatchHeader(batches[51]!).baseOffset, timestamp: 1_000_510 });
-  t.same(log.offsetForTimestamp(0), { offset: 0, timestamp: 1_000_000 });
-  t.equal(log.offsetForTimestamp(2_000_000), undefined);
-  log.close();
-  // reopen (clean): same state, indexes loaded lazily
-  const again = await openLog(dir, config, { hadCleanShutdown: true });
-  t.equal(again.logEndOffset, offset);
-  t.same(again.read(0, 1 << 20).records, log.dumpBytes().subarray(0, again.read(0, 1 << 20).records.length));
-  t.same(again.offsetForTimestamp(1_000_000 + 505)?.timestamp, 1_000_510);
-  again.append(makeBatch(1, 10));
-  t.equal(again.logEndOffset, offset + 1);
-  again.close();
-});
+    t.ok(log.segmentCount > 1, `rolled into ${log.segmentCount} segments`);
+    const files = readdirSync(dir).sort();
+    t.ok(files.includes('00000000000000000000.index'));
+    // non-active segments' indexes are trimmed to their entries
+    const firstIndex = statSync(join(dir, '00000000000000000000.index')).size;
+    t.ok(
+      firstIndex > 0 && firstIndex % 8 === 0 && firstIndex < 10 * 1024 * 1024,
+      `trimmed index ${firstIndex} bytes`,
+    );
+    // every offset resolves to the batch containing it
+    let offset = 0;
+    for (const b of batches) {
+      const h = readBatchHeader(b);
+      for (let o = h.baseOffset; o <= h.lastOffset; o++) {
+        const r = log.read(o, 1);
+        if (!r.records.equals(b)) {
+          t.fail(`offset ${o} read the wrong batch`);
+          return;
+        }
+      }
+      offset = h.lastOffset + 1;
+    }
+    t.equal(log.logEndOffset, offset);
+    const everything: Buffer[] = [];
+    let pos = 0;
+    while (pos < log.logEndOffset) {
+      const r = log.read(pos, 1 << 20);
+      everything.push(r.records);
+      const s = scanBatches(r.records);
+      pos = s.batches[s.batches.length - 1]!.lastOffset + 1;
+    }
+    t.same(Buffer.concat(everything), Buffer.concat(batches));
+    // offsetForTimestamp: first record with timestamp >= ts
+    t.same(log.offsetForTimestamp(1_000_000 + 505), {
+      offset: readBatchHeader(batches[51]!).baseOffset,
+      timestamp: 1_000_510,
+    });
+    t.same(log.offsetForTimestamp(0), { offset: 0, timestamp: 1_000_000 });
+    t.equal(log.offsetForTimestamp(2_000_000), undefined);
+    log.close();
+    // reopen (clean): same state, indexes loaded lazily
+    const again = await openLog(dir, config, { hadCleanShutdown: true });
+    t.equal(again.logEndOffset, offset);
+    t.same(
+      again.read(0, 1 << 20).records,
+      log.dumpBytes().subarray(0, again.read(0, 1 << 20).records.length),
+    );
+    t.same(again.offsetForTimestamp(1_000_000 + 505)?.timestamp, 1_000_510);
+    again.append(makeBatch(1, 10));
+    t.equal(again.logEndOffset, offset + 1);
+    again.close();
+  },
+);
 
 t.test('roll on segment.ms, full index, and relative-offset overflow', async (t) => {
   let now = 1_000_000;
@@ -220,7 +244,10 @@ t.test('truncateTo, truncateFullyAndStartAt and the leader epoch cache', async (
   t.same(log.leaderEpochEntries, []);
   t.equal(log.append(makeBatch(1, 10)).firstOffset, 1000);
   log.close();
-  const again = await openLog(dir, cfg({ 'segment.bytes': '2000' }), { hadCleanShutdown: true, logStartOffset: 1000 });
+  const again = await openLog(dir, cfg({ 'segment.bytes': '2000' }), {
+    hadCleanShutdown: true,
+    logStartOffset: 1000,
+  });
   t.equal(again.logStartOffset, 1000);
   t.equal(again.logEndOffset, 1001);
   again.close();
@@ -232,7 +259,7 @@ t.test('random appends, reads and reopen (property)', async (t) => {
   const rnd = prng(seed);
   const dir = join(t.testdir(), 't-0');
   const config = cfg({
-    'segment.bytes': String(4000 + Math.floor(rnd() * 20000)),
+    'segment.bytes': String(10_000 + Math.floor(rnd() * 20_000)),
     'index.interval.bytes': String(Math.floor(rnd() * 2000)),
   });
   let log = await openLog(dir, config);
@@ -241,7 +268,12 @@ t.test('random appends, reads and reopen (property)', async (t) => {
     const n = 1 + Math.floor(rnd() * 3);
     const parts: Buffer[] = [];
     for (let k = 0; k < n; k++) {
-      parts.push(makeBatch(1 + Math.floor(rnd() * 10), Math.floor(rnd() * 300), { rnd, compression: rnd() < 0.2 ? 'gzip' : 'none' }));
+      parts.push(
+        makeBatch(1 + Math.floor(rnd() * 10), Math.floor(rnd() * 300), {
+          rnd,
+          compression: rnd() < 0.2 ? 'gzip' : 'none',
+        }),
+      );
     }
     const buf = Buffer.concat(parts);
     log.append(buf);
@@ -258,11 +290,31 @@ t.test('random appends, reads and reopen (property)', async (t) => {
     const b = batches[Math.floor(rnd() * batches.length)]!;
     const o = b.baseOffset + Math.floor(rnd() * (b.lastOffset - b.baseOffset + 1));
     const r = log.read(o, Math.floor(rnd() * 5000));
-    if (r.firstOffset !== b.baseOffset || !r.records.subarray(0, b.sizeInBytes).equals(expected.subarray(b.position, b.position + b.sizeInBytes))) {
+    if (
+      r.firstOffset !== b.baseOffset ||
+      !r.records.subarray(0, b.sizeInBytes).equals(expected.subarray(b.position, b.position + b.sizeInBytes))
+    ) {
       t.fail(`read at ${o} (seed ${seed})`);
       return;
     }
   }
   t.pass('random reads');
+  log.close();
+});
+
+t.test('sequential reads after truncation and re-append see the new batches', async (t) => {
+  const dir = join(t.testdir(), 't-0');
+  const log = await openLog(dir, cfg());
+  const a = [makeBatch(2, 10), makeBatch(2, 10), makeBatch(2, 10)];
+  for (const b of a) log.append(b);
+  t.same(log.read(0, a[0]!.length).records, a[0]);
+  t.same(log.read(2, a[1]!.length).records, a[1], 'sequential read continues at the next batch');
+  log.truncateTo(2);
+  const b = makeBatch(3, 20, { tag: 'new' });
+  log.append(b);
+  const r = log.read(2, 1 << 20);
+  t.equal(r.firstOffset, 2);
+  t.same(r.records, b, 'not the stale position of the old batch');
+  t.same(log.read(0, 1 << 20).records, Buffer.concat([a[0]!, b]));
   log.close();
 });

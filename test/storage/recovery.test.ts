@@ -1,11 +1,20 @@
-import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { scanBatches } from '../../protocol/record-batch.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig, parseLogConfig } from '../../storage/config.js';
 import type { StorageLogger } from '../../storage/logger.js';
 import { PartitionLog } from '../../storage/partition-log.js';
-import { makeBatch, prng, seedFromEnv } from './helpers/batches.js';
+import { makeBatch, prng, seedFromEnv } from './fixtures/batches.js';
 
 const config = (over: Record<string, string> = {}): LogConfig =>
   parseLogConfig({ 'segment.bytes': '8192', 'index.interval.bytes': '512', ...over }, DEFAULT_LOG_CONFIG);
@@ -21,12 +30,19 @@ function recordingLogger(): StorageLogger & { lines: { level: string; obj: objec
 }
 
 /** A log with `n` batches, left as if the process died (no close). */
-async function crashedLog(dir: string, n: number, seed = 1): Promise<{ batches: Buffer[]; log: PartitionLog }> {
+async function crashedLog(
+  dir: string,
+  n: number,
+  seed = 1,
+): Promise<{ batches: Buffer[]; log: PartitionLog }> {
   const rnd = prng(seed);
   const log = await PartitionLog.open({ dir, topic: 't', partition: 0, config: config() });
   const batches: Buffer[] = [];
   for (let i = 0; i < n; i++) {
-    const b = makeBatch(1 + Math.floor(rnd() * 4), 20 + Math.floor(rnd() * 300), { rnd, timestamp: 1000 + i });
+    const b = makeBatch(1 + Math.floor(rnd() * 4), 20 + Math.floor(rnd() * 300), {
+      rnd,
+      timestamp: 1000 + i,
+    });
     log.append(b, { leaderEpoch: 1 + Math.floor(i / 10) });
     batches.push(b);
   }
@@ -60,7 +76,6 @@ function checkPrefix(t: Test, log: PartitionLog, batches: Buffer[], expectCount:
   t.equal(log.logEndOffset, last ? last.lastOffset + 1 : 0);
 }
 
-
 t.test('clean reopen after an unclean stop keeps everything', async (t) => {
   const dir = join(t.testdir(), 't-0');
   const { batches } = await crashedLog(dir, 60);
@@ -69,7 +84,10 @@ t.test('clean reopen after an unclean stop keeps everything', async (t) => {
   checkPrefix(t, log, batches, 60);
   t.equal(log.recoveryReport.truncatedBytes, 0);
   t.ok(log.recoveryReport.segmentsRecovered >= 1);
-  t.same(log.leaderEpochEntries.map((e) => e.epoch), [1, 2, 3, 4, 5, 6]);
+  t.same(
+    log.leaderEpochEntries.map((e) => e.epoch),
+    [1, 2, 3, 4, 5, 6],
+  );
   log.close();
 });
 
@@ -84,7 +102,10 @@ t.test('truncated mid-batch: the torn batch goes, and recovery says so', async (
   checkPrefix(t, log, batches, 39);
   t.ok(log.recoveryReport.truncatedBytes > 0);
   t.match(log.recoveryReport.truncationReason, /BATCH_TRUNCATED/);
-  t.ok(logger.lines.some((l) => l.level === 'warn' && /truncated/.test(l.msg)), 'logged what was dropped');
+  t.ok(
+    logger.lines.some((l) => l.level === 'warn' && /truncated/.test(l.msg)),
+    'logged what was dropped',
+  );
   t.equal(log.append(makeBatch(1, 5)).firstOffset, log.logEndOffset - 1, 'appends continue after recovery');
   log.close();
 });
@@ -204,8 +225,13 @@ t.test('random corruption points (property)', async (t) => {
     const size = statSync(file).size;
     const base = dead.segmentBaseOffsets[dead.segmentBaseOffsets.length - 1]!;
     const activeBatches = scanBatches(readFileSync(file)).batches;
-    const cut = Math.floor(rnd() * size);
+    let cut = Math.floor(rnd() * size);
     const mode = rnd() < 0.5 ? 'truncate' : 'flip';
+    // baseOffset (0-7) and partitionLeaderEpoch (12-15) lie outside the CRC, as in Kafka: a
+    // flip there is undetectable by design, so move such flips into the CRC-covered part.
+    const hit = activeBatches.find((b) => cut >= b.position && cut < b.position + b.sizeInBytes);
+    const rel = hit ? cut - hit.position : -1;
+    if (mode === 'flip' && ((rel >= 0 && rel < 8) || (rel >= 12 && rel < 16))) cut += 21;
     const fd = openSync(file, 'r+');
     if (mode === 'truncate') ftruncateSync(fd, cut);
     else {
@@ -222,11 +248,29 @@ t.test('random corruption points (property)', async (t) => {
     const expected = (beforeActive < 0 ? batches.length : beforeActive) + survivorsInActive;
     const log = await reopen(dir, recordingLogger());
     const s = scanBatches(log.dumpBytes());
-    if (s.error || s.batches.length !== expected || !log.dumpBytes().equals(Buffer.concat(batches.slice(0, expected)))) {
-      t.fail(`round ${round} ${mode} at ${cut}/${size}: ${s.batches.length} batches, expected ${expected} (seed ${seed})`);
+    if (
+      s.error ||
+      s.batches.length !== expected ||
+      !log.dumpBytes().equals(Buffer.concat(batches.slice(0, expected)))
+    ) {
+      t.fail(
+        `round ${round} ${mode} at ${cut}/${size}: ${s.batches.length} batches, expected ${expected} (seed ${seed})`,
+      );
       return;
     }
     log.close();
   }
   t.pass('25 random corruptions recovered to the intact prefix');
+});
+
+t.test('unclean stop with a recovery point: missing indexes below it are rebuilt and reported', async (t) => {
+  const dir = join(t.testdir(), 't-0');
+  const { batches, log: dead } = await crashedLog(dir, 120);
+  const bases = dead.segmentBaseOffsets;
+  unlinkSync(join(dir, '00000000000000000000.index'));
+  const log = await reopen(dir, recordingLogger(), { recoveryPoint: bases[bases.length - 1]! });
+  t.same(log.recoveryReport.rebuiltIndexes, [join(dir, '00000000000000000000.log')]);
+  t.ok(existsSync(join(dir, '00000000000000000000.index')));
+  checkPrefix(t, log, batches, 120);
+  log.close();
 });

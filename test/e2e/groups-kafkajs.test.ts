@@ -1,0 +1,211 @@
+/**
+ * Consumer groups with kafkajs 2.2.4 against a broker process (`samsa broker start`):
+ * - three consumers in one group over a 6-partition topic: once the group is stable every
+ *   record is consumed exactly once, by the member that owns its partition;
+ * - one consumer leaves (disconnect: commit, LeaveGroup), the other two take over its
+ *   partitions in a new generation, and nothing is lost;
+ * - the committed offsets survive SIGTERM and a restart on the same data directory: a new
+ *   consumer of the group (fromBeginning, so lost offsets would show as re-reads) resumes exactly
+ *   where the group left off.
+ */
+import t from 'tap';
+import { type BrokerProcess, spawnBroker } from '../helpers/broker.js';
+import { GroupObserver, type ProcessedRecord, trackedConsumer } from '../helpers/groups-kafkajs.js';
+import { committedOffsets } from '../helpers/groups-raw.js';
+import { kafkajsAdmin, kafkajsClient, kafkajsProducer } from '../helpers/kafkajs.js';
+import { RawConnection } from '../helpers/raw-client.js';
+import { tempDir, uniqueTopic } from '../helpers/temp.js';
+import { waitFor } from '../helpers/wait.js';
+
+const PARTITIONS = 6;
+const ALL = Array.from({ length: PARTITIONS }, (_, i) => i);
+
+interface TestLike {
+  teardown(fn: () => unknown): void;
+}
+
+function startBroker(t: TestLike, dataDir: string): Promise<BrokerProcess> {
+  return spawnBroker(t, {
+    dataDir,
+    // No fixed ports: the admin HTTP server (default 9644) is off.
+    extraArgs: ['--admin-port', '-1'],
+    config: { 'group.initial.rebalance.delay.ms': 0 },
+  });
+}
+
+/** `perPartition` records on every partition, values `${tag}-${partition}-${i}`. */
+function messages(tag: string, perPartition: number) {
+  return ALL.flatMap((partition) =>
+    Array.from({ length: perPartition }, (_, i) => ({ partition, value: `${tag}-${partition}-${i}` })),
+  );
+}
+
+const key = (r: { partition: number; offset: number }) => `${r.partition}/${r.offset}`;
+
+/** (partition, offset) -> how many times it was processed. */
+function counts(records: ProcessedRecord[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const r of records) out.set(key(r), (out.get(key(r)) ?? 0) + 1);
+  return out;
+}
+
+/** Whether offsets [from, to) of every partition were processed. */
+function covers(records: ProcessedRecord[], from: number, to: number): boolean {
+  const seen = counts(records);
+  return ALL.every((p) =>
+    Array.from({ length: to - from }, (_, i) => from + i).every((o) => seen.has(`${p}/${o}`)),
+  );
+}
+
+async function waitCommitted(
+  conn: RawConnection,
+  groupId: string,
+  topic: string,
+  want: number,
+  observer?: GroupObserver,
+): Promise<void> {
+  let last: number[] = [];
+  await waitFor(
+    `committed offsets of ${groupId} to reach ${want} on every partition`,
+    async () => {
+      last = await committedOffsets(conn, groupId, topic, ALL);
+      return last.every((o) => o === want);
+    },
+    { timeoutMs: 15_000, intervalMs: 50 },
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}; last seen [${last.join(',')}]\n${observer?.describe() ?? ''}`);
+  });
+}
+
+t.test('three kafkajs consumers, one leaves, offsets resume after a broker restart', async (t) => {
+  const dataDir = tempDir(t, 'samsa-groups-kjs-');
+  let broker = await startBroker(t, dataDir);
+  const topic = uniqueTopic('grp-kjs');
+  const groupId = uniqueTopic('grp-kjs-group');
+
+  const kafka = kafkajsClient(broker.bootstrap);
+  const admin = await kafkajsAdmin(t, kafka);
+  t.equal(await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }] }), true);
+  const producer = await kafkajsProducer(t, kafka);
+  let raw = await RawConnection.open(broker.host, broker.port, t);
+
+  // --- Three members, stable group: exactly once, each record by its partition's owner.
+  const observer = new GroupObserver(topic);
+  const names = ['c1', 'c2', 'c3'];
+  const members = new Map<string, Awaited<ReturnType<typeof trackedConsumer>>>();
+  for (const name of names) {
+    members.set(name, await trackedConsumer(t, { bootstrap: broker.bootstrap, groupId, name, observer }));
+  }
+  const gen1 = await observer.until('a generation with all three members', () =>
+    observer.stableGeneration(names, PARTITIONS),
+  );
+  const owners1 = observer.latest(names);
+  for (const name of names) {
+    t.equal(owners1.get(name)?.partitions.length, 2, `${name} owns 2 of 6 partitions in generation ${gen1}`);
+  }
+  const assignmentsAtGen1 = observer.assignments.length;
+
+  await producer.send({ topic, acks: -1, messages: messages('one', 100) });
+  await observer.until('600 records processed', () => covers(observer.records, 0, 100) || undefined);
+  await waitCommitted(raw, groupId, topic, 100, observer);
+
+  const phase1 = observer.records.slice();
+  const c1 = counts(phase1);
+  t.equal(c1.size, 600, 'every one of the 600 records was processed');
+  t.equal(phase1.length, 600, 'and none twice');
+  t.same(
+    [...c1].filter(([, n]) => n !== 1),
+    [],
+    'no (partition, offset) processed more than once',
+  );
+  const ownerOf = (gen: Map<string, { partitions: number[] }>, p: number) =>
+    [...gen].filter(([, a]) => a.partitions.includes(p)).map(([m]) => m);
+  t.same(
+    phase1.filter((r) => ownerOf(owners1, r.partition)[0] !== r.member),
+    [],
+    'every record was processed by the member that owns its partition',
+  );
+  t.equal(observer.assignments.length, assignmentsAtGen1, 'no rebalance while the group was stable', {
+    seen: observer.describe(),
+  });
+
+  // --- c2 leaves: c1 and c3 take over its partitions in a new generation, nothing is lost.
+  const leaving = owners1.get('c2')!.partitions;
+  await members.get('c2')!.stop();
+  const stayers = ['c1', 'c3'];
+  const gen2 = await observer.until('a generation of c1 and c3 holding all 6 partitions', () => {
+    const g = observer.stableGeneration(stayers, PARTITIONS);
+    return g !== undefined && g > gen1 ? g : undefined;
+  });
+  const owners2 = observer.latest(stayers);
+  for (const p of leaving) {
+    t.equal(ownerOf(owners2, p).length, 1, `partition ${p} of c2 has one owner in generation ${gen2}`);
+  }
+  t.same(
+    observer.assignments.filter((a) => a.member === 'c2' && a.generationId >= gen2),
+    [],
+    'the member that left has no assignment in the new generation',
+  );
+
+  const before2 = observer.records.length;
+  await producer.send({ topic, acks: -1, messages: messages('two', 100) });
+  await observer.until(
+    'the next 600 records processed',
+    () => covers(observer.records, 100, 200) || undefined,
+  );
+  await waitCommitted(raw, groupId, topic, 200, observer);
+  const phase2 = observer.records.slice(before2);
+  const c2 = counts(phase2);
+  t.equal(c2.size, 600, 'every record produced after the leave was processed');
+  t.equal(phase2.length, 600, 'exactly once: the new generation was stable');
+  t.ok(
+    phase2.every((r) => r.offset >= 100 && ownerOf(owners2, r.partition)[0] === r.member),
+    'each by its new owner, none of the earlier records again',
+  );
+  t.ok(
+    leaving.every((p) => phase2.some((r) => r.partition === p && stayers.includes(r.member))),
+    `the partitions c2 had (${leaving.join(',')}) are consumed by c1/c3`,
+  );
+  t.ok(covers(observer.records, 0, 200), 'nothing lost: offsets 0-199 of every partition were processed');
+
+  // --- Stop the group, produce more, restart the broker: committed offsets come back.
+  await members.get('c1')!.stop();
+  await members.get('c3')!.stop();
+  t.same(await committedOffsets(raw, groupId, topic, ALL), Array(PARTITIONS).fill(200));
+  await producer.send({ topic, acks: -1, messages: messages('three', 10) });
+  await producer.disconnect();
+  await admin.disconnect();
+  raw.close();
+
+  t.same(await broker.stop('SIGTERM'), { code: 0, signal: null }, 'the broker stops cleanly');
+  broker = await startBroker(t, dataDir);
+  raw = await RawConnection.open(broker.host, broker.port, t);
+  t.same(
+    await committedOffsets(raw, groupId, topic, ALL),
+    Array(PARTITIONS).fill(200),
+    'the committed offsets survive the restart (OffsetFetch)',
+  );
+
+  const after = new GroupObserver(topic);
+  await trackedConsumer(t, { bootstrap: broker.bootstrap, groupId, name: 'c4', observer: after });
+  await after.until(
+    'the 60 records produced before the restart',
+    () => after.records.length >= 60 || undefined,
+  );
+  await waitCommitted(raw, groupId, topic, 210, after);
+  const resumed = after.records;
+  t.equal(resumed.length, 60, 'exactly the 60 records after the committed offsets');
+  t.same(
+    resumed.filter((r) => r.offset < 200),
+    [],
+    'nothing before the committed offsets is read again (the consumer starts fromBeginning)',
+  );
+  t.same(
+    [...counts(resumed).keys()].sort(),
+    ALL.flatMap((p) => Array.from({ length: 10 }, (_, i) => `${p}/${200 + i}`)).sort(),
+  );
+  t.ok(
+    resumed.every((r) => r.value === `three-${r.partition}-${r.offset - 200}`),
+    'with the values produced before the restart',
+  );
+});
