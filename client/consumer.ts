@@ -655,6 +655,9 @@ export class Consumer<K = Buffer | null, V = Buffer | null> extends EventEmitter
     this.fatalError = err;
     this.fetcher.stop();
     clearInterval(this.autoCommitTimer);
+    // Stop heartbeating: a member that cannot consume must not keep its partitions.
+    void this.membership?.leave();
+    this.fetcher.wake();
     if (this.listenerCount('fatal') > 0) this.emit('fatal', err);
   }
 

@@ -138,7 +138,8 @@ export class GroupMembership {
   async leave(): Promise<void> {
     this.stopped = true;
     this.stopHeartbeats();
-    if (this.joining) await this.joining.catch(() => undefined);
+    // A join in progress is not awaited (it may wait a whole rebalance timeout); it ends when the
+    // connections close.
     if (this.memberId === '' || this.coordinator < 0) return;
     if (this.options.groupInstanceId !== null) return; // static members keep their slot until the session expires
     try {
@@ -328,7 +329,8 @@ export class GroupMembership {
       };
     });
     const allTopics = [...new Set(members.flatMap((m) => m.topics))];
-    await this.cluster.ensureTopics(allTopics, false).catch(() => undefined);
+    // One refresh: a subscribed topic that does not exist simply gets no partitions.
+    await this.cluster.refreshMetadata(allTopics, false).catch(() => undefined);
     const counts = new Map<string, number>();
     for (const t of allTopics) {
       const n = this.cluster.partitionCount(t);

@@ -21,6 +21,7 @@ import {
 } from './accumulator.js';
 import { backoffDelay, Cluster, type ClusterOptions } from './cluster.js';
 import { isRetriableError, kafkaError, SamsaError } from './errors.js';
+import { Fifo } from './fifo.js';
 import { type KeyPartitioner, murmur2Partitioner, partitioners, StickyPartitioner } from './partitioners.js';
 import type { Serializer } from './serializers.js';
 
@@ -116,7 +117,7 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
   private readonly acc: Accumulator;
   private readonly sticky = new StickyPartitioner();
   private readonly pendingBatches = new Set<BatchBuilder>();
-  private readonly blocked: Blocked[] = [];
+  private readonly blocked = new Fifo<Blocked>();
   private readonly topicWaits = new Map<string, Promise<void>>();
   private readonly capacityWaiters: (() => void)[] = [];
   private sendScheduled = false;
@@ -332,6 +333,8 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
     if (this.acc.lastFull) {
       if (record.partition === undefined && key === null)
         this.sticky.onBatchFull(topic, partition, partitionCount);
+      // Seal the full batch now (header + CRC), while an earlier one may still be in flight.
+      q.ready[q.ready.length - 1]!.close(this.compression);
       this.scheduleSend();
     }
     return batch;
@@ -340,7 +343,7 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
   /** Append blocked records in order while metadata and buffer space allow. */
   private pump(): void {
     while (this.blocked.length > 0) {
-      const e = this.blocked[0]!;
+      const e = this.blocked.peek()!;
       if (this.closedFlag) {
         this.blocked.shift();
         e.reject(new SamsaError('SAMSA_CLOSED', 'the producer is closed'));
@@ -369,7 +372,7 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
       .ensureTopics([topic], this.autoCreateTopics)
       .catch((err: unknown) => {
         // Fail the records of this topic at the head of the queue; keep the others.
-        while (this.blocked.length > 0 && this.blocked[0]!.record.topic === topic) {
+        while (this.blocked.length > 0 && this.blocked.peek()!.record.topic === topic) {
           this.blocked.shift()!.reject(err as Error);
         }
       })
@@ -382,11 +385,11 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
 
   private armBlockedTimer(): void {
     if (this.blockedTimer || this.blocked.length === 0) return;
-    const delay = Math.max(0, this.blocked[0]!.deadline - Date.now());
+    const delay = Math.max(0, this.blocked.peek()!.deadline - Date.now());
     this.blockedTimer = setTimeout(() => {
       this.blockedTimer = undefined;
       const now = Date.now();
-      while (this.blocked.length > 0 && this.blocked[0]!.deadline <= now) {
+      while (this.blocked.length > 0 && this.blocked.peek()!.deadline <= now) {
         const e = this.blocked.shift()!;
         e.reject(
           new SamsaError(

@@ -152,3 +152,20 @@ export class TopicExistsError extends StorageError {
     this.name = 'TopicExistsError';
   }
 }
+
+/**
+ * Another live process holds the data directory (its pid is in `.lock`). Raised only by
+ * LogManager.open, never on a request path, so it is not one of the StorageErrorCode codes
+ * the broker maps to Kafka error codes.
+ */
+export class DataDirLockedError extends Error {
+  readonly code = 'DATA_DIR_LOCKED';
+  readonly pid: number;
+  constructor(dataDir: string, pid: number, lockPath: string) {
+    super(
+      `data directory ${dataDir} is in use by process ${pid}; stop it first (or delete ${lockPath} if no broker runs)`,
+    );
+    this.name = 'DataDirLockedError';
+    this.pid = pid;
+  }
+}

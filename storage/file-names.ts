@@ -8,6 +8,8 @@ export const TEMP_SUFFIX = '.tmp';
 /** Suffix of a partition directory renamed for deletion. */
 export const DELETE_DIR_SUFFIX = '-delete';
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
+/** Holds the pid of the process that owns the data directory. */
+export const LOCK_FILE = '.lock';
 export const RECOVERY_POINT_CHECKPOINT_FILE = 'recovery-point-offset-checkpoint';
 export const LOG_START_OFFSET_CHECKPOINT_FILE = 'log-start-offset-checkpoint';
 export const LEADER_EPOCH_CHECKPOINT_FILE = 'leader-epoch-checkpoint';

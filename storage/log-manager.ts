@@ -10,11 +10,12 @@ import { join } from 'node:path';
 import { pack, unpack } from 'msgpackr';
 import { fsyncDir, readOffsetCheckpoint, writeFileAtomic, writeOffsetCheckpoint } from './checkpoint.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig, parseLogConfig } from './config.js';
-import { StorageError, TopicExistsError, UnknownTopicError } from './errors.js';
+import { DataDirLockedError, StorageError, TopicExistsError, UnknownTopicError } from './errors.js';
 import {
   CLEAN_SHUTDOWN_FILE,
   DELETE_DIR_SUFFIX,
   isValidTopicName,
+  LOCK_FILE,
   LOG_START_OFFSET_CHECKPOINT_FILE,
   parsePartitionDirName,
   partitionDirName,
@@ -92,6 +93,7 @@ export class LogManager {
     const fs = this.fs;
     const dataDir = this.dataDir;
     io('mkdir', dataDir, () => fs.mkdirSync(dataDir));
+    this.lock();
     const markerPath = this.path(CLEAN_SHUTDOWN_FILE);
     const hadCleanShutdown = fs.existsSync(markerPath);
     if (hadCleanShutdown) {
@@ -159,6 +161,34 @@ export class LogManager {
       { partitions: work.length, hadCleanShutdown, durationMs: Date.now() - started },
       'loaded partition logs',
     );
+  }
+
+  /**
+   * Take the data directory: `.lock` holds our pid. A lock held by another live process is
+   * refused; one left by a dead process (kill -9) or by this process is taken over.
+   */
+  private lock(): void {
+    const path = this.path(LOCK_FILE);
+    if (this.fs.existsSync(path)) {
+      const pid = Number(
+        io('read-lock', path, () => this.fs.readFileSync(path))
+          .toString('utf8')
+          .trim(),
+      );
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
+        throw new DataDirLockedError(this.dataDir, pid, path);
+      }
+    }
+    writeFileAtomic(this.fs, path, Buffer.from(`${process.pid}\n`));
+  }
+
+  private unlock(): void {
+    const path = this.path(LOCK_FILE);
+    try {
+      this.fs.unlinkSync(path);
+    } catch {
+      // best effort: a stale lock is taken over at the next open
+    }
   }
 
   private readCheckpointSafely(file: string): Map<string, number> {
@@ -421,7 +451,17 @@ export class LogManager {
       }
     } finally {
       this.isClosed = true;
+      this.unlock();
     }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

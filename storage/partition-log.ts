@@ -154,6 +154,7 @@ export class PartitionLog {
     }
     const epochsChanged = log.epochs.all.length !== epochCountBefore;
     log.epochs.truncateFromEnd(log.endOffset);
+    log.epochs.truncateFromStart(log.startOffset);
     if (epochsChanged) log.epochs.flush();
     // After a crash the rescanned tail may still be only in the page cache: the recovery point
     // stays where it was (Kafka does the same) and moves at the next flush.

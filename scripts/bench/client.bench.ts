@@ -103,6 +103,23 @@ async function samsaProduceBatches(brokers: string[], topic: string): Promise<nu
   return s;
 }
 
+/** sendBatch without a cap on calls in flight: only the producer's buffer (back-pressure) bounds it. */
+async function samsaProduceBackpressure(brokers: string[], topic: string): Promise<number> {
+  const p = new Producer({ brokers, acks: 1, batchBytes: 1024 * 1024 });
+  await p.connect();
+  const chunk = Array.from({ length: perRequest }, () => ({ topic, value }));
+  const t0 = performance.now();
+  const pending: Promise<unknown>[] = [];
+  for (let sent = 0; sent < records; sent += perRequest) {
+    pending.push(p.sendBatch(sent + perRequest <= records ? chunk : chunk.slice(0, records - sent)));
+    if (!p.writable) await p.waitForCapacity();
+  }
+  await Promise.all(pending);
+  const s = (performance.now() - t0) / 1000;
+  await p.close();
+  return s;
+}
+
 async function samsaProduceRecords(brokers: string[], topic: string): Promise<number> {
   const p = new Producer({ brokers, acks: 1, batchBytes: 1024 * 1024 });
   await p.connect();
@@ -252,19 +269,25 @@ async function main(): Promise<void> {
   try {
     const produce: [string, number][] = [];
     produce.push([
-      'samsa sendBatch',
+      `samsa sendBatch, ${inFlight} in flight`,
       await measure('samsa sendBatch', async () => samsaProduceBatches(brokers, await newTopic(admin, 'sb'))),
     ]);
     produce.push([
-      'samsa send (per record)',
+      'samsa sendBatch, back-pressure only',
+      await measure('samsa sendBatch bp', async () =>
+        samsaProduceBackpressure(brokers, await newTopic(admin, 'sbp')),
+      ),
+    ]);
+    produce.push([
+      'samsa send() per record, back-pressure',
       await measure('samsa send', async () => samsaProduceRecords(brokers, await newTopic(admin, 'sr'))),
     ]);
     produce.push([
-      'kafkajs',
+      `kafkajs, ${inFlight} in flight`,
       await measure('kafkajs produce', async () => kafkajsProduce(brokers, await newTopic(admin, 'kj'))),
     ]);
     produce.push([
-      'platformatic',
+      `platformatic, ${inFlight} in flight`,
       await measure('platformatic produce', async () =>
         platformaticProduce(brokers, await newTopic(admin, 'pl')),
       ),
@@ -305,7 +328,7 @@ async function main(): Promise<void> {
       }
       console.log('');
     };
-    table('produce', produce, produce[2]![1], produce[3]![1]);
+    table('produce', produce, produce[3]![1], produce[4]![1]);
     table('consume', consume, consume[2]![1], consume[3]![1]);
   } finally {
     await admin.close();

@@ -2,7 +2,7 @@
 import t from 'tap';
 import { SamsaError } from '../../client/errors.js';
 import { uniqueTopic } from '../helpers/temp.js';
-import { startClientTestBroker, testAdmin, testProducer } from './fixtures.js';
+import { startClientTestBroker, testAdmin, testProducer } from './fixtures/index.js';
 
 t.test('cluster: brokers and controller', async (t) => {
   const b = await startClientTestBroker(t);

@@ -8,7 +8,7 @@ import { Connection } from '../../client/connection.js';
 import { SamsaError } from '../../client/errors.js';
 import { ApiKey } from '../../protocol/api-keys.js';
 import { apiSchemas } from '../../protocol/apis/index.js';
-import { startClientTestBroker } from './fixtures.js';
+import { startClientTestBroker } from './fixtures/index.js';
 
 /** A TCP server on port 0 that accepts and then does what `onSocket` says; closed in teardown. */
 async function fakeServer(

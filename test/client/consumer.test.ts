@@ -8,7 +8,7 @@ import { SamsaError } from '../../client/errors.js';
 import { stringDeserializer } from '../../client/serializers.js';
 import { uniqueTopic } from '../helpers/temp.js';
 import { waitFor, withTimeout } from '../helpers/wait.js';
-import { startClientTestBroker, take, testAdmin, testConsumer, testProducer } from './fixtures.js';
+import { startClientTestBroker, take, testAdmin, testConsumer, testProducer } from './fixtures/index.js';
 
 t.test('seek, pause/resume and the batch iterator', async (t) => {
   const b = await startClientTestBroker(t);

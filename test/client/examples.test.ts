@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { withTimeout } from '../helpers/wait.js';
-import { startClientTestBroker } from './fixtures.js';
+import { startClientTestBroker } from './fixtures/index.js';
 
 const examples = fileURLToPath(new URL('../../client/examples/', import.meta.url));
 

@@ -12,7 +12,7 @@ import type { Consumer, ConsumerRecord } from '../../client/consumer.js';
 import { stringDeserializer } from '../../client/serializers.js';
 import { uniqueTopic } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
-import { startClientTestBroker, take, testAdmin, testConsumer, testProducer } from './fixtures.js';
+import { startClientTestBroker, take, testAdmin, testConsumer, testProducer } from './fixtures/index.js';
 
 const brokerConfig = { groupMinSessionTimeoutMs: 500, groupInitialRebalanceDelayMs: 0 };
 

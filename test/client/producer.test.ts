@@ -16,7 +16,7 @@ import {
   stringDeserializer,
 } from '../../client/serializers.js';
 import { uniqueTopic } from '../helpers/temp.js';
-import { startClientTestBroker, take, testAdmin, testConsumer, testProducer } from './fixtures.js';
+import { startClientTestBroker, take, testAdmin, testConsumer, testProducer } from './fixtures/index.js';
 
 /** Read `n` records from offset 0 of every partition. */
 async function consumeAll<K, V>(

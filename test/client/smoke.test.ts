@@ -1,6 +1,6 @@
 import t from 'tap';
 import { uniqueTopic } from '../helpers/temp.js';
-import { startClientTestBroker, take, testAdmin, testConsumer, testProducer } from './fixtures.js';
+import { startClientTestBroker, take, testAdmin, testConsumer, testProducer } from './fixtures/index.js';
 
 t.test('produce and consume through assign', async (t) => {
   const b = await startClientTestBroker(t);

@@ -6,7 +6,7 @@
  *   partitions in a new generation, and nothing is lost;
  * - the committed offsets survive SIGTERM and a restart on the same data directory: a new
  *   consumer of the group (fromBeginning, so lost offsets would show as re-reads) resumes exactly
- *   where the group left off.
+ *   where the group left off; and they survive kill -9 of the broker as well.
  */
 import t from 'tap';
 import { type BrokerProcess, spawnBroker } from '../helpers/broker.js';
@@ -187,7 +187,7 @@ t.test('three kafkajs consumers, one leaves, offsets resume after a broker resta
   );
 
   const after = new GroupObserver(topic);
-  await trackedConsumer(t, { bootstrap: broker.bootstrap, groupId, name: 'c4', observer: after });
+  const c4 = await trackedConsumer(t, { bootstrap: broker.bootstrap, groupId, name: 'c4', observer: after });
   await after.until(
     'the 60 records produced before the restart',
     () => after.records.length >= 60 || undefined,
@@ -207,5 +207,29 @@ t.test('three kafkajs consumers, one leaves, offsets resume after a broker resta
   t.ok(
     resumed.every((r) => r.value === `three-${r.partition}-${r.offset - 200}`),
     'with the values produced before the restart',
+  );
+
+  // --- kill -9 (no clean shutdown, no flush): commits already acknowledged are not lost.
+  await c4.stop();
+  raw.close();
+  t.same(await broker.kill(), { code: null, signal: 'SIGKILL' });
+  broker = await startBroker(t, dataDir);
+  raw = await RawConnection.open(broker.host, broker.port, t);
+  t.same(
+    await committedOffsets(raw, groupId, topic, ALL),
+    Array(PARTITIONS).fill(210),
+    'the committed offsets survive kill -9 of the broker',
+  );
+  const kafka2 = kafkajsClient(broker.bootstrap);
+  const producer2 = await kafkajsProducer(t, kafka2);
+  await producer2.send({ topic, acks: -1, messages: messages('four', 1) });
+  const last = new GroupObserver(topic);
+  await trackedConsumer(t, { bootstrap: broker.bootstrap, groupId, name: 'c5', observer: last });
+  await last.until('the 6 records produced after the crash', () => last.records.length >= 6 || undefined);
+  await waitCommitted(raw, groupId, topic, 211, last);
+  t.same(
+    last.records.map((r) => key(r)).sort(),
+    ALL.map((p) => `${p}/210`).sort(),
+    'a new member resumes at the committed offsets: only the records produced after the crash',
   );
 });

@@ -9,10 +9,13 @@
  *   partition with one owner), records produced afterwards are each read by their owner, and
  *   after SIGTERM both have committed everything.
  */
+import { join } from 'node:path';
 import t from 'tap';
 import { startTestBroker } from '../helpers/broker.js';
 import { type LineProcess, spawnLines } from '../helpers/groups-process.js';
+import { describeGroups } from '../helpers/groups-raw.js';
 import { type KcatMessage, kcat, kcatProduce, parseJsonLines } from '../helpers/kcat.js';
+import { pythonScriptsDir, systemPython } from '../helpers/paths.js';
 import { describeRun } from '../helpers/process.js';
 import { runPython } from '../helpers/python.js';
 import { createTopics, RawConnection } from '../helpers/raw-client.js';
@@ -162,11 +165,11 @@ t.test('two kcat members at once: partitions split, each record read, all commit
   const group = uniqueTopic('grp-kcat-two-g');
   await produce(topic, 0, 10);
 
-  const a = spawnLines(t, 'kcat', ['-b', b.bootstrap, '-m', '15', ...groupArgs(group, topic)]);
+  const a = spawnLines(t, 'kcat', ['-b', b.bootstrap, '-m', '15', '-u', ...groupArgs(group, topic)]);
   await a.until('member A to read the first 30 records', () => a.stdout.length >= 30 || undefined);
   t.same(assigned(a, topic), PARTS, 'alone, A is assigned every partition');
 
-  const bb = spawnLines(t, 'kcat', ['-b', b.bootstrap, '-m', '15', ...groupArgs(group, topic)]);
+  const bb = spawnLines(t, 'kcat', ['-b', b.bootstrap, '-m', '15', '-u', ...groupArgs(group, topic)]);
   const split = await bb.until(
     'A and B to split the partitions',
     () => {
@@ -217,3 +220,119 @@ t.test('two kcat members at once: partitions split, each record read, all commit
   const again = await kcat(b.bootstrap, [...groupArgs(group, topic), '-q', '-e']);
   t.same(parseJsonLines(again), [], 'a new kcat member of the group has nothing left to read');
 });
+
+interface PyEvent {
+  event: 'assigned' | 'revoked' | 'record' | 'commit_failed' | 'closed';
+  partitions?: number[];
+  partition?: number;
+  offset?: number;
+  value?: string;
+  error?: string;
+}
+
+function pyEvents(p: LineProcess): PyEvent[] {
+  return p.stdout.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as PyEvent);
+}
+
+/** The partitions of the member's latest assignment ([] after a revoke), or undefined before any. */
+function pyAssigned(p: LineProcess): number[] | undefined {
+  const last = pyEvents(p)
+    .filter((e) => e.event === 'assigned' || e.event === 'revoked')
+    .at(-1);
+  return last === undefined ? undefined : last.event === 'assigned' ? (last.partitions ?? []) : [];
+}
+
+t.test(
+  'kcat and kafka-python in one group: the protocol both offer, partitions split, offsets handed over',
+  async (t) => {
+    const topic = await newTopic('grp-kcat-py');
+    const group = uniqueTopic('grp-kcat-py-g');
+    await produce(topic, 0, 10);
+
+    const a = spawnLines(t, 'kcat', ['-b', b.bootstrap, '-m', '15', '-u', ...groupArgs(group, topic)]);
+    await a.until('kcat to read the first 30 records', () => a.stdout.length >= 30 || undefined);
+
+    const py = spawnLines(t, systemPython, [
+      join(pythonScriptsDir, 'groups_client.py'),
+      JSON.stringify({ action: 'member', bootstrap: b.bootstrap, group, topic }),
+    ]);
+    const split = await py.until(
+      'kcat and kafka-python to split the partitions',
+      () => {
+        const pk = assigned(a, topic);
+        const pp = pyAssigned(py);
+        if (!pk?.length || !pp?.length) return undefined;
+        return [...pk, ...pp].sort().join(',') === PARTS.join(',') ? { pk, pp } : undefined;
+      },
+      20_000,
+    );
+    t.same(
+      split.pk.filter((p) => split.pp.includes(p)),
+      [],
+      `one owner per partition: kcat [${split.pk}] kafka-python [${split.pp}]`,
+    );
+    const [described] = await describeGroups(raw, [group]);
+    t.equal(described?.state, 'Stable');
+    t.equal(described?.protocolType, 'consumer');
+    t.equal(
+      described?.protocol,
+      'range',
+      "the protocol both offer first (librdkafka's and kafka-python's default)",
+    );
+    t.equal(described?.members.length, 2);
+
+    await produce(topic, 10, 10);
+    const pyRecords = () =>
+      pyEvents(py)
+        .filter((e) => e.event === 'record')
+        .map((e) => ({ partition: e.partition!, offset: e.offset! }));
+    const kRecords = () => messages(a).map((m) => ({ partition: m.partition, offset: m.offset }));
+    const seen = () => new Set([...kRecords(), ...pyRecords()].map((r) => `${r.partition}/${r.offset}`));
+    await py.until(
+      'kcat and kafka-python together to read all 60 records',
+      () => PARTS.every((p) => Array.from({ length: 20 }, (_, o) => seen().has(`${p}/${o}`))) || undefined,
+      20_000,
+    );
+    t.same(
+      pyRecords().filter((r) => !split.pp.includes(r.partition)),
+      [],
+      'kafka-python reads only its partitions',
+    );
+    t.same(
+      pyRecords().filter((r) => r.offset < 10),
+      [],
+      'kafka-python starts where kcat committed on revoke',
+    );
+    t.same(
+      kRecords().filter((r) => r.offset >= 10 && !split.pk.includes(r.partition)),
+      [],
+      'kcat reads only its partitions after the split',
+    );
+
+    // kafka-python leaves: kcat takes everything back and resumes after kafka-python's commits.
+    t.same(await py.stop('SIGTERM'), { code: 0, signal: null }, 'kafka-python leaves on SIGTERM');
+    t.ok(
+      pyEvents(py).some((e) => e.event === 'closed'),
+      'after closing its consumer',
+    );
+    await a.until('kcat to be assigned every partition again', () =>
+      assigned(a, topic)?.join(',') === PARTS.join(',') ? true : undefined,
+    );
+    const kcatBefore = a.stdout.length;
+    await produce(topic, 20, 5);
+    await a.until(
+      'kcat to read the last 15 records',
+      () =>
+        PARTS.every((p) => Array.from({ length: 5 }, (_, i) => seen().has(`${p}/${20 + i}`))) || undefined,
+    );
+    const resumed = messages(a).slice(kcatBefore);
+    t.same(
+      resumed.filter((m) => m.offset < 20).map((m) => `${m.partition}/${m.offset}`),
+      [],
+      'kcat does not re-read what kafka-python committed',
+    );
+    t.same(await a.stop('SIGTERM'), { code: 0, signal: null });
+    const c = await pyCommitted(group, topic);
+    t.same(c.consumer, { 0: 25, 1: 25, 2: 25 }, 'the committed offsets are the end offsets');
+  },
+);

@@ -34,6 +34,7 @@ export const GroupErrorCode = {
   NON_EMPTY_GROUP: 68,
   GROUP_ID_NOT_FOUND: 69,
   MEMBER_ID_REQUIRED: 79,
+  FENCED_INSTANCE_ID: 82,
 } as const;
 
 /** ConsumerProtocolSubscription v0: version int16, topics array of string, user data bytes. */
@@ -198,15 +199,17 @@ export async function heartbeat(
   return r.int16();
 }
 
-/** LeaveGroup v3 (batched members). */
+/** LeaveGroup v3 (batched members; a static member is named by its group instance id). */
 export async function leaveGroup(
   conn: RawConnection,
   groupId: string,
-  memberIds: string[],
+  memberIds: (string | { memberId: string; groupInstanceId: string | null })[],
 ): Promise<{ errorCode: number; members: { memberId: string; errorCode: number }[] }> {
   const body = new Writer()
     .string(groupId)
-    .array(memberIds, (w, m) => w.string(m).string(null))
+    .array(memberIds, (w, m) =>
+      typeof m === 'string' ? w.string(m).string(null) : w.string(m.memberId).string(m.groupInstanceId),
+    )
     .bytesOut();
   const r = await conn.request(GroupApiKey.LeaveGroup, 3, body);
   r.int32();

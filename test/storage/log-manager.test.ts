@@ -192,3 +192,37 @@ t.test('parseLogConfig', async (t) => {
     code: 'INVALID_CONFIG',
   });
 });
+
+t.test('many partitions recover in parallel after an unclean stop; a pino logger plugs in', async (t) => {
+  const { pino } = await import('pino');
+  const dataDir = t.testdir();
+  const log = pino({ level: 'silent' });
+  const m = await LogManager.open({ dataDir, log, loadParallelism: 3 });
+  await m.createTopic('p', 12, { 'segment.bytes': '3000' });
+  for (let p = 0; p < 12; p++) for (let i = 0; i <= p; i++) m.log('p', p)!.append(makeBatch(2, 200));
+  // no close: crash
+  const m2 = await LogManager.open({ dataDir, log, loadParallelism: 3 });
+  for (let p = 0; p < 12; p++) {
+    const l = m2.log('p', p)!;
+    t.equal(l.logEndOffset, 2 * (p + 1), `p-${p} recovered`);
+    t.equal(l.recoveryReport.hadCleanShutdown, false);
+  }
+  await m2.close();
+});
+
+t.test('the data directory lock refuses a second live process and takes over a dead one', async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const dataDir = t.testdir();
+  // a live process (our parent, the tap runner, is alive) holds the lock
+  writeFileSync(join(dataDir, '.lock'), `${process.ppid}\n`);
+  await t.rejects(LogManager.open({ dataDir }), { code: 'DATA_DIR_LOCKED' });
+  // a dead process's lock is taken over
+  const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+    encoding: 'utf8',
+  });
+  writeFileSync(join(dataDir, '.lock'), `${dead.stdout}\n`);
+  const m = await LogManager.open({ dataDir });
+  t.equal(readFileSync(join(dataDir, '.lock'), 'utf8'), `${process.pid}\n`);
+  await m.close();
+  t.notOk(existsSync(join(dataDir, '.lock')), 'released at close');
+});

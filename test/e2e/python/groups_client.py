@@ -7,6 +7,7 @@ consume_group: a KafkaConsumer with a group_id subscribes to a topic, processes 
   records (or, without `count`, everything up to the end offsets it sees once assigned),
   commits exactly what it processed (commitSync of explicit offsets, with `metadata`), reads the
   commits back with committed(), and closes (LeaveGroup).
+member: a long-running member that prints its events as JSON lines until SIGTERM (see member()).
 committed: reads a group's committed offsets two ways (KafkaConsumer.committed per partition,
   KafkaAdminClient.list_consumer_group_offsets), with the end offsets and the group's state.
 """
@@ -93,9 +94,64 @@ def committed(p):
         admin.close()
 
 
-ACTIONS = {"consume_group": consume_group, "committed": committed}
+def emit(event):
+    sys.stdout.write(json.dumps(event) + "\n")
+    sys.stdout.flush()
+
+
+def member(p):
+    """A long-running group member: prints one JSON line per event (assigned, revoked, record,
+    commit_failed, closed), commits what it processed after every poll and before partitions are
+    revoked, and leaves the group (close) on SIGTERM."""
+    import signal
+
+    from kafka import ConsumerRebalanceListener
+
+    stop = {"now": False}
+    signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
+    consumer = KafkaConsumer(bootstrap_servers=p["bootstrap"], client_id=p.get("client_id", "samsa-e2e-py-member"),
+                             group_id=p["group"], enable_auto_commit=False, auto_offset_reset="earliest",
+                             request_timeout_ms=15000, fetch_max_wait_ms=100, session_timeout_ms=6000,
+                             heartbeat_interval_ms=200)
+    processed = {}
+    committed_upto = {}
+
+    def commit(tps):
+        offsets = {tp: offset_and_metadata(processed[tp], "") for tp in tps
+                   if tp in processed and committed_upto.get(tp) != processed[tp]}
+        if not offsets:
+            return
+        try:
+            consumer.commit(offsets)
+            committed_upto.update({tp: om.offset for tp, om in offsets.items()})
+        except Exception as e:  # a rebalance under way: the next owner resumes from the last commit
+            emit({"event": "commit_failed", "error": type(e).__name__})
+
+    class Listener(ConsumerRebalanceListener):
+        def on_partitions_revoked(self, revoked):
+            commit(list(revoked))
+            emit({"event": "revoked", "partitions": sorted(tp.partition for tp in revoked)})
+
+        def on_partitions_assigned(self, assigned):
+            emit({"event": "assigned", "partitions": sorted(tp.partition for tp in assigned)})
+
+    consumer.subscribe([p["topic"]], listener=Listener())
+    while not stop["now"]:
+        batch = consumer.poll(timeout_ms=100)
+        for tp, records in batch.items():
+            for r in records:
+                emit({"event": "record", "partition": r.partition, "offset": r.offset, "value": dec(r.value)})
+                processed[tp] = r.offset + 1
+        commit([tp for tp in processed if tp in consumer.assignment()])
+    consumer.close()
+    emit({"event": "closed"})
+    return None
+
+
+ACTIONS = {"consume_group": consume_group, "committed": committed, "member": member}
 
 if __name__ == "__main__":
     params = json.loads(sys.argv[1])
     result = ACTIONS[params["action"]](params)
-    sys.stdout.write(json.dumps(result) + "\n")
+    if result is not None:
+        sys.stdout.write(json.dumps(result) + "\n")
