@@ -12,7 +12,7 @@ import { fetchCommitted, groupByTopic, listOffsetsFor, type PartitionOffset } fr
 import { type Assignor, assignors as assignorsByName, type TopicPartitions } from './assignors.js';
 import { Cluster, type ClusterOptions } from './cluster.js';
 import { kafkaError, SamsaError } from './errors.js';
-import { type FetchedChunk, Fetcher, type PartitionState, type RawRecord } from './fetcher.js';
+import { type FetchedChunk, Fetcher, type PartitionState } from './fetcher.js';
 import { GroupMembership } from './group-membership.js';
 import type { Deserializer } from './serializers.js';
 
@@ -284,15 +284,14 @@ export class Consumer<K = Buffer | null, V = Buffer | null> extends EventEmitter
         }
         const chunk = await this.nextChunk();
         if (!chunk) return;
-        const rec = chunk.next();
-        if (!rec) {
+        if (!chunk.advance()) {
           this.dropChunk(chunk);
           continue;
         }
         const s = chunk.state;
-        s.position = rec.offset + 1;
-        last = { s, epoch: chunk.epoch, offset: rec.offset };
-        yield this.toRecord(s, rec);
+        s.position = chunk.offset + 1;
+        last = { s, epoch: chunk.epoch, offset: chunk.offset };
+        yield this.toRecord(s, chunk);
       }
     } finally {
       if (last) this.markProcessed(last.s, last.epoch, last.offset + 1);
@@ -312,10 +311,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> extends EventEmitter
         if (!chunk) return;
         const s = chunk.state;
         const records: ConsumerRecord<K, V>[] = [];
-        for (let r = chunk.next(); r !== null; r = chunk.next()) {
-          records.push(this.toRecord(s, r));
-          s.position = r.offset + 1;
-        }
+        while (chunk.advance()) records.push(this.toRecord(s, chunk));
+        if (records.length > 0) s.position = records[records.length - 1]!.offset + 1;
         this.dropChunk(chunk);
         if (records.length === 0) continue;
         last = { s, epoch: chunk.epoch, offset: records[records.length - 1]!.offset, chunk };
@@ -326,16 +323,17 @@ export class Consumer<K = Buffer | null, V = Buffer | null> extends EventEmitter
     }
   }
 
-  private toRecord(s: PartitionState, r: RawRecord): ConsumerRecord<K, V> {
+  /** The record the chunk stands on, deserialized. */
+  private toRecord(s: PartitionState, c: FetchedChunk): ConsumerRecord<K, V> {
     return {
       topic: s.topic,
       partition: s.partition,
-      offset: r.offset,
-      timestamp: r.timestamp,
-      key: this.deserializeKey(r.key),
-      value: this.deserializeValue(r.value),
-      headers: r.headers,
-      leaderEpoch: r.leaderEpoch,
+      offset: c.offset,
+      timestamp: c.timestamp,
+      key: this.deserializeKey(c.key),
+      value: this.deserializeValue(c.value),
+      headers: c.headers,
+      leaderEpoch: c.leaderEpoch,
     };
   }
 

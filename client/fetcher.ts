@@ -55,16 +55,6 @@ export interface PartitionState {
   errorAttempts: number;
 }
 
-/** A fetched record, raw bytes (deserialized by the consumer). */
-export interface RawRecord {
-  offset: number;
-  timestamp: number;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: { key: string; value: Buffer | null }[];
-  leaderEpoch: number;
-}
-
 /** Shared by records without headers (frozen: no per-record allocation). */
 const noHeaders: { key: string; value: Buffer | null }[] = Object.freeze([]) as unknown as {
   key: string;
@@ -88,7 +78,6 @@ export class FetchedChunk {
   private baseOffset = 0;
   private baseTimestamp = 0;
   private logAppendTime = -1;
-  private leaderEpoch = -1;
 
   constructor(state: PartitionState, buf: Buffer, highWatermark: number, checkCrcs: boolean) {
     this.state = state;
@@ -104,14 +93,22 @@ export class FetchedChunk {
     return !this.released && this.state.epoch === this.epoch;
   }
 
-  /** The next record at or after the partition's position, or null when the chunk is done. */
-  next(): RawRecord | null {
+  // The record `advance()` stopped on (fields, not an object: no allocation per record).
+  offset = 0;
+  timestamp = 0;
+  key: Buffer | null = null;
+  value: Buffer | null = null;
+  headers: { key: string; value: Buffer | null }[] = noHeaders;
+  leaderEpoch = -1;
+
+  /** Move to the next record at or after the partition's position; false when the chunk is done. */
+  advance(): boolean {
     for (;;) {
       while (this.left > 0) {
-        const r = this.readRecord();
-        if (r.offset >= this.state.position) return r;
+        this.readRecord();
+        if (this.offset >= this.state.position) return true;
       }
-      if (!this.openBatch()) return null;
+      if (!this.openBatch()) return false;
     }
   }
 
@@ -198,7 +195,7 @@ export class FetchedChunk {
     return this.data.subarray(start, start + n);
   }
 
-  private readRecord(): RawRecord {
+  private readRecord(): void {
     this.left--;
     const len = this.varint();
     const end = this.p + len;
@@ -224,14 +221,11 @@ export class FetchedChunk {
       headers.push({ key: k === null ? '' : k.toString('utf8'), value: this.bytesField() });
     }
     this.p = end;
-    return {
-      offset: this.baseOffset + offsetDelta,
-      timestamp: this.logAppendTime >= 0 ? this.logAppendTime : this.baseTimestamp + tsDelta,
-      key,
-      value,
-      headers,
-      leaderEpoch: this.leaderEpoch,
-    };
+    this.offset = this.baseOffset + offsetDelta;
+    this.timestamp = this.logAppendTime >= 0 ? this.logAppendTime : this.baseTimestamp + tsDelta;
+    this.key = key;
+    this.value = value;
+    this.headers = headers;
   }
 }
 

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { crc32c, crc32cUpdate } from '../../protocol/crc32c.js';
+import { crc32c, crc32cSlicing8Update, crc32cSlicing16Update, crc32cUpdate } from '../../protocol/crc32c.js';
 
 t.test('known vectors (RFC 3720 B.4 and the classic check value)', async (t) => {
   t.equal(crc32c(Buffer.from('123456789')), 0xe3069283);
@@ -28,4 +28,19 @@ t.test('slices and chaining agree with a bytewise reference', async (t) => {
     t.equal(crc32c(buf), ref(buf));
     t.equal(crc32cUpdate(crc32c(buf, 0, cut), buf, cut, len), ref(buf));
   }
+});
+
+t.test('the slicing-by-16 path agrees at every alignment and length around its threshold', async (t) => {
+  const raw = Buffer.alloc(5000);
+  for (let i = 0; i < raw.length; i++) raw[i] = (i * 131 + 17) & 0xff;
+  let mismatches = 0;
+  for (const start of [0, 1, 2, 3, 5]) {
+    for (const len of [0, 3, 255, 256, 257, 260, 1023, 4096, 4990]) {
+      if (start + len > raw.length) continue;
+      const view = raw.subarray(start, start + len);
+      if (crc32cSlicing16Update(0, view) !== crc32cSlicing8Update(0, view)) mismatches++;
+      if (crc32c(raw, start, start + len) !== crc32cSlicing8Update(0, raw, start, start + len)) mismatches++;
+    }
+  }
+  t.equal(mismatches, 0);
 });
