@@ -1,10 +1,9 @@
 /**
- * CRC-32C throughput of protocol/crc32c.ts at several buffer sizes: its slicing-by-8 and
- * slicing-by-16 paths side by side (checked to agree before timing). crc32c() uses
- * slicing-by-16 from SLICING16_BYTES_MIN bytes up.
+ * CRC-32C throughput of protocol/crc32c.ts at several buffer sizes: its slicing-by-8,
+ * slicing-by-16 and native paths and crc32c() itself side by side (checked to agree first).
  * Run: node dist/scripts/bench/crc32c.bench.js [--mib 256]
  */
-import { crc32c, crc32cSlicing8Update, crc32cSlicing16Update } from '../../protocol/crc32c.js';
+import { crc32c, crc32cSlicing8Update, crc32cSlicing16Update, nativeCrc32c } from '../../protocol/crc32c.js';
 
 const crc32cSlicing8 = (b: Uint8Array) => crc32cSlicing8Update(0, b);
 const crc32cSlicing16 = (b: Uint8Array, s = 0, e = b.length) => crc32cSlicing16Update(0, b, s, e);
@@ -31,7 +30,9 @@ function measure(fn: (b: Uint8Array) => number, buf: Buffer): number {
 }
 
 console.log(`crc32c GB/s (best of 3), node ${process.version}`);
-console.log('      buffer   slicing-by-8   slicing-by-16');
+console.log(
+  `      buffer   slicing-by-8   slicing-by-16   native (${nativeCrc32c ? '@node-rs/crc32' : 'not available'})   crc32c()`,
+);
 for (const size of sizes) {
   const raw = Buffer.allocUnsafe(size + 1);
   const buf = raw.subarray(1); // deliberately unaligned
@@ -42,5 +43,10 @@ for (const size of sizes) {
   }
   const a = measure(crc32cSlicing8, buf);
   const b = measure((x) => crc32cSlicing16(x), buf);
-  console.log(`${String(size).padStart(12)}   ${a.toFixed(2).padStart(12)}   ${b.toFixed(2).padStart(13)}`);
+  const native = nativeCrc32c;
+  const n = native ? measure((x) => native(x as Buffer) >>> 0, buf) : Number.NaN;
+  const chosen = measure((x) => crc32c(x), buf);
+  console.log(
+    `${String(size).padStart(12)}   ${a.toFixed(2).padStart(12)}   ${b.toFixed(2).padStart(13)}   ${n.toFixed(2).padStart(27)}   ${chosen.toFixed(2).padStart(8)}`,
+  );
 }

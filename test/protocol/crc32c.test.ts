@@ -1,5 +1,11 @@
 import t from 'tap';
-import { crc32c, crc32cSlicing8Update, crc32cSlicing16Update, crc32cUpdate } from '../../protocol/crc32c.js';
+import {
+  crc32c,
+  crc32cSlicing8Update,
+  crc32cSlicing16Update,
+  crc32cUpdate,
+  nativeCrc32c,
+} from '../../protocol/crc32c.js';
 
 t.test('known vectors (RFC 3720 B.4 and the classic check value)', async (t) => {
   t.equal(crc32c(Buffer.from('123456789')), 0xe3069283);
@@ -43,4 +49,19 @@ t.test('the slicing-by-16 path agrees at every alignment and length around its t
     }
   }
   t.equal(mismatches, 0);
+});
+
+t.test('the native path (when present) agrees with the JavaScript one, chained too', async (t) => {
+  const buf = Buffer.alloc(70_000);
+  for (let i = 0; i < buf.length; i++) buf[i] = (i * 7 + 3) & 0xff;
+  for (const [s, e] of [
+    [0, 70_000],
+    [1, 4097],
+    [3, 600],
+  ] as const) {
+    t.equal(crc32c(buf, s, e), crc32cSlicing8Update(0, buf, s, e));
+  }
+  const cut = 33_333;
+  t.equal(crc32cUpdate(crc32c(buf, 0, cut), buf, cut), crc32cSlicing8Update(0, buf));
+  t.comment(`native CRC-32C ${nativeCrc32c ? 'in use' : 'not available on this platform'}`);
 });
