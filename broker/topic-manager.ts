@@ -162,6 +162,9 @@ export class TopicManager {
 
   async addPartitions(name: string, count: number, validateOnly: boolean): Promise<Outcome> {
     if (!this.exists(name)) return fail(E.UNKNOWN_TOPIC_OR_PARTITION, `topic "${name}" does not exist`);
+    if (isInternalTopic(name)) {
+      return fail(E.INVALID_REQUEST, `topic "${name}" is internal; its partition count cannot change`);
+    }
     const current = this.partitionCount(name);
     if (count <= current) {
       return fail(

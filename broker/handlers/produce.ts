@@ -20,6 +20,7 @@ import {
 import { checkBatchRecords } from '../../protocol/record-validation.js';
 import type { ApiHandler, RequestContext } from '../request-context.js';
 import { storageErrorOutcome } from '../storage-errors.js';
+import { isInternalTopic } from '../topic-names.js';
 
 interface PartitionResponse {
   index: number;
@@ -123,6 +124,13 @@ function produceOne(
   const { topics } = ctx.core;
   if (acks !== 0 && acks !== 1 && acks !== -1) {
     return partitionError(partition, E.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1 (all), got ${acks}`);
+  }
+  if (isInternalTopic(topic)) {
+    return partitionError(
+      partition,
+      E.INVALID_TOPIC_EXCEPTION,
+      `topic "${topic}" is internal to the broker; clients cannot write to it`,
+    );
   }
   const plog = topics.partition(topic, partition);
   if (!plog) {

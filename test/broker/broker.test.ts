@@ -230,6 +230,20 @@ t.test('produce v0-2 (legacy message sets) is refused with UNSUPPORTED_VERSION',
   t.equal(f.responses[0]?.partitions[0]?.highWatermark, 0, 'nothing stored');
 });
 
+t.test('clients cannot write to or grow __consumer_offsets', async (t) => {
+  const { client } = await withBroker(t);
+  const r = await produce(client, '__consumer_offsets', 0, batch(['junk']));
+  t.equal(r.responses[0]?.partitionResponses[0]?.errorCode, ErrorCode.INVALID_TOPIC_EXCEPTION);
+  const cp = await client.request(37, 3, {
+    topics: [{ name: '__consumer_offsets', count: 60, assignments: null }],
+    timeoutMs: 1000,
+    validateOnly: false,
+  });
+  t.equal(cp.results[0]?.errorCode, ErrorCode.INVALID_REQUEST);
+  const del = await client.request(20, 4, { topicNames: ['__consumer_offsets'], timeoutMs: 1000 });
+  t.equal(del.responses[0]?.errorCode, ErrorCode.INVALID_REQUEST);
+});
+
 t.test('acks=0 gets no response and the next request is still answered in order', async (t) => {
   const { client } = await withBroker(t);
   await createTopic(client, 'z');
