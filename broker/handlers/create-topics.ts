@@ -14,13 +14,16 @@ async function handle(req: CreateTopicsRequest, ctx: RequestContext) {
   const seen = new Map<string, number>();
   for (const t of req.topics) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
   const out = [];
-  for (const t of req.topics.slice(0, createTopicsPerRequestMax)) {
+  for (const [i, t] of req.topics.entries()) {
     const base = { name: t.name, topicId: ZERO_UUID, topicConfigErrorCode: 0 };
-    if ((seen.get(t.name) ?? 0) > 1) {
+    const duplicate = (seen.get(t.name) ?? 0) > 1;
+    if (duplicate || i >= createTopicsPerRequestMax) {
       out.push({
         ...base,
         errorCode: E.INVALID_REQUEST,
-        errorMessage: `topic "${t.name}" appears more than once in the request`,
+        errorMessage: duplicate
+          ? `topic "${t.name}" appears more than once in the request`
+          : `at most ${createTopicsPerRequestMax} topics can be created in one request`,
         numPartitions: -1,
         replicationFactor: -1,
         configs: null,

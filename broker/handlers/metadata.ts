@@ -10,7 +10,7 @@ import { isInternalTopic } from '../topic-names.js';
 
 const AUTHORIZED_OPERATIONS_UNKNOWN = -2147483648;
 
-/** Topics named in one Metadata request at most. */
+/** Topics named in one Metadata request at most; names beyond it get INVALID_REQUEST. */
 export const metadataTopicsMax = 10_000;
 
 async function handle(req: MetadataRequest, ctx: RequestContext) {
@@ -22,9 +22,11 @@ async function handle(req: MetadataRequest, ctx: RequestContext) {
   const allowAuto = (ctx.apiVersion < 4 || req.allowAutoTopicCreation) && core.config.autoCreateTopics;
   const self = core.self();
   const out = [];
-  for (const name of wanted.slice(0, metadataTopicsMax)) {
+  for (const [i, name] of wanted.entries()) {
     let errorCode = 0;
-    if (!topics.exists(name)) {
+    if (!all && i >= metadataTopicsMax) {
+      errorCode = E.INVALID_REQUEST; // bounds the auto-creation work one request can cause
+    } else if (!topics.exists(name)) {
       if (allowAuto) {
         const created = await topics.autoCreate(name);
         if (created.errorCode !== 0 && created.errorCode !== E.TOPIC_ALREADY_EXISTS)
