@@ -4,12 +4,12 @@
  * the partitions directly; with one it joins the group and commits what it printed.
  */
 import { type Command, Option } from 'commander';
-import { Consumer, type PartitionAssignment, type ResetPolicy } from '../index.js';
+import type { PartitionAssignment, ResetPolicy } from '../index.js';
 import { usageError } from './errors.js';
 import { compileTemplate, defaultTemplate, formatJsonLine, type Rec, templateHelp } from './format.js';
 import { examples } from './help.js';
 import { integer, integerList, timestamp } from './options.js';
-import { exitQuietlyOnClosedPipe, RecordWriter } from './output.js';
+import { exitQuietlyOnClosedPipe, exitWhenDone, note, RecordWriter } from './output.js';
 import { Progress } from './progress.js';
 import {
   choosePartitions,
@@ -17,6 +17,7 @@ import {
   describeTopic,
   type Globals,
   globals,
+  loadClient,
   withAdmin,
 } from './session.js';
 
@@ -29,9 +30,14 @@ interface ConsumeOptions {
   partition?: number[];
   count?: number;
   exitAtEnd?: boolean;
+  verbose?: boolean;
   format: string;
   json?: boolean;
 }
+
+/** Broker-side wait of an empty fetch: following waits longer, bounded runs want to finish. */
+const fetchWaitMsFollow = 500;
+const fetchWaitMsBounded = 100;
 
 const startFlags = ['fromBeginning', 'fromEnd', 'offset', 'fromTime'];
 
@@ -75,6 +81,10 @@ export function registerConsumeCommand(program: Command): void {
       )
       .option('-c, --count <n>', 'exit after n records', integer('--count', 1))
       .option('-e, --exit-at-end', 'exit once every partition has been read to its end')
+      .option(
+        '-v, --verbose',
+        'say on stderr where reading starts, when it follows, and how many records it printed',
+      )
       .option('--format <template>', 'output template, e.g. "%k=%v" (see below)', defaultTemplate)
       .addOption(new Option('--json', 'print each record as one JSON object per line').conflicts('format'))
       .action(async (topic: string, opts: ConsumeOptions, cmd: Command) =>
@@ -100,34 +110,40 @@ async function consume(g: Globals, topic: string, opts: ConsumeOptions): Promise
   const render = opts.json ? formatJsonLine : compileTemplate(opts.format);
   if (opts.group !== undefined && opts.group === '') throw usageError('--group must not be empty');
 
-  // Check the topic, and work out explicit start offsets, before any consumer exists.
+  // Check the topic, and work out explicit start offsets and the current ends, before any consumer exists.
   const plan = await withAdmin(g, async (admin) => {
     const d = await describeTopic(admin, topic);
     const partitions = choosePartitions(d, opts.partition);
+    const [start, end] = await Promise.all([
+      admin.listOffsets(topic, -2, partitions),
+      admin.listOffsets(topic, -1, partitions),
+    ]);
+    const ends = new Map(end.map((o) => [o.partition, o.offset]));
     let offsets: Map<number, number> | undefined;
     if (opts.offset !== undefined) {
+      // Kept within the log: past the end means "from the end", before the start "from the start".
       offsets = new Map();
-      const n = opts.offset;
-      if (n < 0) {
-        const [start, end] = await Promise.all([
-          admin.listOffsets(topic, -2, partitions),
-          admin.listOffsets(topic, -1, partitions),
-        ]);
-        for (const e of end) {
-          const s = start.find((o) => o.partition === e.partition)?.offset ?? 0;
-          offsets.set(e.partition, Math.max(s, e.offset + n));
-        }
-      } else for (const p of partitions) offsets.set(p, n);
+      for (const p of partitions) {
+        const lo = start.find((o) => o.partition === p)?.offset ?? 0;
+        const hi = ends.get(p) ?? 0;
+        const n = opts.offset < 0 ? hi + opts.offset : opts.offset;
+        offsets.set(p, Math.min(hi, Math.max(lo, n)));
+      }
     }
-    return { partitions, offsets };
+    return { partitions, offsets, ends };
   });
 
+  const follow = opts.count === undefined && !opts.exitAtEnd;
   const resetPolicy: ResetPolicy = opts.fromEnd ? 'latest' : 'earliest';
+  const { Consumer } = await loadClient();
   const consumer = new Consumer<Buffer | null, Buffer | null>({
     ...clientOptions(g),
     ...(opts.group !== undefined ? { groupId: opts.group } : {}),
     resetPolicy,
-    reconnectTimeoutMs: Math.max(g.timeoutMs, 10_000),
+    reconnectTimeoutMs: g.timeoutMs,
+    // The client's first fetch may carry only the partitions positioned first, and the others
+    // wait behind its long poll: a short wait keeps --count/-e runs quick.
+    fetchMaxWaitMs: follow ? fetchWaitMsFollow : fetchWaitMsBounded,
     onAssigned: async (assigned) => {
       // Group mode: --offset and --from-time move the position of newly assigned partitions.
       const parts = assigned.flatMap((tp) =>
@@ -169,19 +185,21 @@ async function consume(g: Globals, topic: string, opts: ConsumeOptions): Promise
       await consumer.assign(assignments);
     }
 
-    // Exit-at-end: the end of each partition as it is now.
-    let ends: Map<number, number> | undefined;
-    if (opts.exitAtEnd) {
-      const assigned = consumer.assignment().map((p) => p.partition);
-      ends = new Map();
-      if (assigned.length > 0) {
-        const latest = await withAdmin(g, (admin) => admin.listOffsets(topic, -1, assigned));
-        for (const o of latest) ends.set(o.partition, o.offset);
-      }
-    }
+    // Exit-at-end: stop once every assigned partition reached its end as it was at the start.
     const atEnd = () =>
-      ends !== undefined && consumer.positions().every((p) => p.offset >= (ends.get(p.partition) ?? 0));
+      opts.exitAtEnd === true &&
+      consumer.positions().every((p) => p.offset >= (plan.ends.get(p.partition) ?? 0));
 
+    if (opts.verbose) {
+      const from = consumer
+        .positions()
+        .sort((a, b) => a.partition - b.partition)
+        .map((p) => `partition ${p.partition} offset ${p.offset}`)
+        .join(', ');
+      const group = opts.group === undefined ? '' : ` in group "${opts.group}"`;
+      note(`consuming ${topic}${group} from ${from || 'no partitions (none assigned)'}`);
+      if (follow) note(`following ${topic}: waiting for new records (Ctrl-C to stop)`);
+    }
     let printed = 0;
     if (!atEnd() && closing === undefined) {
       for await (const r of consumer.records()) {
@@ -194,10 +212,12 @@ async function consume(g: Globals, topic: string, opts: ConsumeOptions): Promise
     }
     writer.flush();
     progress.done();
+    if (opts.verbose) note(`consumed ${printed} record${printed === 1 ? '' : 's'}`);
   } finally {
     writer.flush();
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
     await close();
+    exitWhenDone();
   }
 }

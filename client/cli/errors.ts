@@ -2,8 +2,18 @@
  * Failures of the command line: every one becomes a `CliError` with a message meant for a person
  * and an exit code meant for a script (see exit-codes.ts).
  */
-import { SamsaError } from '../index.js';
+import type { SamsaError } from '../index.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
+
+/**
+ * Whether `err` is the client library's error. Checked by name rather than `instanceof` so that
+ * this module (and with it `--help` and flag errors) does not load the client library.
+ */
+export function isSamsaError(err: unknown): err is SamsaError {
+  return (
+    err instanceof Error && err.name === 'SamsaError' && typeof (err as { code?: unknown }).code === 'string'
+  );
+}
 
 export class CliError extends Error {
   override readonly name = 'CliError';
@@ -36,7 +46,7 @@ export function groupNotFound(group: string): CliError {
 
 /** The Kafka error name of a broker's answer, if the error is one. */
 export function kafkaName(err: unknown): string | undefined {
-  return err instanceof SamsaError ? err.kafkaName : undefined;
+  return isSamsaError(err) ? err.kafkaName : undefined;
 }
 
 const connectionCodes = new Set([
@@ -48,8 +58,8 @@ const connectionCodes = new Set([
 /** Turn anything thrown by a command into a CliError. */
 export function toCliError(err: unknown): CliError {
   if (err instanceof CliError) return err;
-  if (err instanceof SamsaError) {
-    if (connectionCodes.has(err.code))
+  if (isSamsaError(err)) {
+    if (connectionCodes.has(err.code) || (err.code === 'SAMSA_FATAL' && causedByConnection(err)))
       return new CliError(`lost the broker: ${err.message}`, exitCodes.unreachable);
     if (err.code === 'SAMSA_INVALID_ARGUMENT') return new CliError(err.message, exitCodes.usage);
     if (err.kafkaName === 'UNKNOWN_TOPIC_OR_PARTITION' || err.kafkaName === 'GROUP_ID_NOT_FOUND')
@@ -57,6 +67,16 @@ export function toCliError(err: unknown): CliError {
     return new CliError(err.message, exitCodes.failure);
   }
   return new CliError(err instanceof Error ? err.message : String(err), exitCodes.failure);
+}
+
+/** Whether a connection failure is somewhere in the error's cause chain. */
+function causedByConnection(err: Error): boolean {
+  let e: unknown = err.cause;
+  for (let depth = 0; depth < 8 && e; depth++) {
+    if (isSamsaError(e) && connectionCodes.has(e.code)) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 /** Why a TCP connection failed, in a few words ("connection refused", "host not found", ...). */

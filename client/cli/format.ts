@@ -8,14 +8,14 @@
  * Backslash escapes (\n, \t, \r, \0, \\) are understood; a template that does not end with a
  * newline gets one, so each record is one line unless the template says otherwise.
  */
-import { InvalidArgumentError } from 'commander';
 import type { ConsumerRecord } from '../index.js';
+import { usageError } from './errors.js';
 import { unescapeArg } from './options.js';
 
 export type Rec = ConsumerRecord<Buffer | null, Buffer | null>;
 type Part = Buffer | ((r: Rec) => Buffer | string);
 
-export const defaultTemplate = '%v\\n';
+export const defaultTemplate = '%v';
 
 export const templateHelp = `Template fields (like kcat):
   %t topic        %p partition     %o offset        %T timestamp (ms)
@@ -56,7 +56,7 @@ export function compileTemplate(template: string): (r: Rec) => Buffer {
     }
     const field = letter === undefined ? undefined : fieldsByLetter[letter];
     if (!field)
-      throw new InvalidArgumentError(
+      throw usageError(
         `unknown template field "%${letter ?? ''}" in --format; use %t %p %o %T %k %K %v %s %S %h or %%.`,
       );
     if (literal) parts.push(Buffer.from(literal, 'utf8'));

@@ -13,6 +13,7 @@ import { exitCodes } from './exit-codes.js';
 import { registerGroupCommands } from './group.js';
 import { examples, exitCodesHelp } from './help.js';
 import { integer, parseBrokerList } from './options.js';
+import { shouldExitWhenDone } from './output.js';
 import { registerProduceCommand } from './produce.js';
 import { defaultBrokers } from './session.js';
 import { registerTopicCommands } from './topic.js';
@@ -50,6 +51,13 @@ program
   .exitOverride();
 
 registerBrokerCommands(program);
+const brokerGroup = program.commands.find((c) => c.name() === 'broker');
+if (brokerGroup)
+  examples(
+    brokerGroup,
+    ['samsa broker start', 'samsa broker start --data-dir /var/lib/samsa --port 9092'],
+    'Stop a broker with SIGTERM or Ctrl-C: it finishes in-flight requests and closes its logs cleanly.',
+  );
 registerTopicCommands(program);
 registerProduceCommand(program);
 registerConsumeCommand(program);
@@ -83,4 +91,7 @@ try {
     process.exitCode = e.exitCode;
   }
 }
-setTimeout(() => process.exit(), exitGraceMs).unref();
+if (shouldExitWhenDone()) {
+  // Everything is closed and committed; only sockets are still winding down.
+  process.stdout.write('', () => process.stderr.write('', () => process.exit()));
+} else setTimeout(() => process.exit(), exitGraceMs).unref();

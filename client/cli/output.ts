@@ -50,6 +50,20 @@ export function note(text: string): void {
   process.stderr.write(`${text}\n`);
 }
 
+let exitEarly = false;
+
+/**
+ * Ask main to exit once output is flushed, without waiting for connections to finish closing
+ * (a consumer's last long-poll fetch would otherwise hold the process for up to its wait time).
+ */
+export function exitWhenDone(): void {
+  exitEarly = true;
+}
+
+export function shouldExitWhenDone(): boolean {
+  return exitEarly;
+}
+
 let pipeWatch = false;
 
 /** Exit 0 when the reader of stdout goes away (EPIPE), instead of a stack trace. */

@@ -6,7 +6,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { type Acks, Producer, type ProducerRecord } from '../index.js';
+import type { Acks, ProducerRecord } from '../index.js';
 import { CliError, quoteArg } from './errors.js';
 import { exitCodes } from './exit-codes.js';
 import { examples } from './help.js';
@@ -19,6 +19,7 @@ import {
   describeTopic,
   type Globals,
   globals,
+  loadClient,
   withAdmin,
 } from './session.js';
 
@@ -82,7 +83,7 @@ export function registerProduceCommand(program: Command): void {
       'samsa produce events --header source=cli --header trace=abc < records.txt',
       'printf "source=web,id=7\\tuser-1\\thello\\n" | samsa produce events --header-separator "\\t" -K "\\t"',
     ],
-    'Each line is one record (the trailing newline is not part of it). Empty lines are sent as\nempty values. Without --partition, keyed records go to the key’s partition (murmur2, like Java).',
+    'Each line is one record (the trailing newline is not part of it). Empty lines are sent as empty values. Without --partition, keyed records go to the key’s partition (murmur2, like Java).',
   );
 }
 
@@ -107,6 +108,7 @@ async function produce(g: Globals, topic: string, opts: ProduceOptions): Promise
     if (opts.partition !== undefined) choosePartitions(d, [opts.partition]);
   });
 
+  const { Producer } = await loadClient();
   const producer = new Producer<string, string>({
     ...clientOptions(g),
     acks: opts.acks,
@@ -115,12 +117,6 @@ async function produce(g: Globals, topic: string, opts: ProduceOptions): Promise
   });
   exitQuietlyOnClosedPipe();
   const progress = new Progress({ label: `producing to ${topic}`, unit: 'records' });
-  const input = opts.file !== undefined ? createReadStream(opts.file) : process.stdin;
-  if (opts.file === undefined && process.stdin.isTTY)
-    note('type records, one per line; end with Ctrl-D (Ctrl-C to abort)');
-  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-  const fixedHeaders = opts.header ?? [];
-
   let sent = 0;
   let acked = 0;
   let readBytes = 0;
@@ -133,12 +129,19 @@ async function produce(g: Globals, topic: string, opts: ProduceOptions): Promise
     }
   };
   let inputError: Error | undefined;
-  input.on('error', (err: Error) => {
-    inputError = err;
-  });
+  const verbose = opts.verbose ? new InOrder() : undefined;
 
   try {
     await producer.connect();
+    const input = opts.file !== undefined ? createReadStream(opts.file) : process.stdin;
+    if (opts.file === undefined && process.stdin.isTTY)
+      note('type records, one per line; end with Ctrl-D (Ctrl-C to abort)');
+    input.on('error', (err: Error) => {
+      inputError = err;
+    });
+    const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+    const fixedHeaders = opts.header ?? [];
+
     for await (const line of lines) {
       if (failure) break;
       readBytes += Buffer.byteLength(line) + 1;
@@ -146,13 +149,14 @@ async function produce(g: Globals, topic: string, opts: ProduceOptions): Promise
       if (!producer.writable) await producer.waitForCapacity();
       if (sent - acked >= pendingRecordsMax) await new Promise<void>((r) => (drained = r));
       sent++;
+      const slot = verbose?.reserve();
       producer.send(record).then(
         (meta) => {
           acked++;
-          if (opts.verbose) {
+          if (verbose && slot !== undefined) {
             const offset = meta.offset < 0 ? 'n/a (acks=0)' : String(meta.offset);
             const key = record.key === null || record.key === undefined ? '' : ` key ${String(record.key)}`;
-            print(`partition ${meta.partition} offset ${offset}${key}\n`);
+            verbose.fill(slot, `partition ${meta.partition} offset ${offset}${key}\n`);
           }
           progress.add(
             1,
@@ -163,6 +167,7 @@ async function produce(g: Globals, topic: string, opts: ProduceOptions): Promise
         (err: Error) => {
           acked++;
           failure ??= err;
+          if (verbose && slot !== undefined) verbose.fill(slot, '');
           onSettled();
         },
       );
@@ -214,4 +219,26 @@ function parseLine(
   if (headers.length > 0) record.headers = headers;
   if (opts.partition !== undefined) record.partition = opts.partition;
   return record;
+}
+
+/** Lines printed in the order their slots were reserved, whatever order they are filled in. */
+class InOrder {
+  private readonly lines: (string | undefined)[] = [];
+  private head = 0;
+  private next = 0;
+
+  reserve(): number {
+    return this.next++;
+  }
+
+  fill(slot: number, text: string): void {
+    this.lines[slot - this.head] = text;
+    let n = 0;
+    let out = '';
+    while (n < this.lines.length && this.lines[n] !== undefined) out += this.lines[n++];
+    if (n === 0) return;
+    this.lines.splice(0, n);
+    this.head += n;
+    print(out);
+  }
 }

@@ -4,11 +4,19 @@
  * instead of the client library's retries running to their deadline), then uses the client.
  */
 import type { Command } from 'commander';
-import { Admin, Connection, SamsaError, type TopicDescription } from '../index.js';
-import { CliError, connectReason, kafkaName, topicNotFound } from './errors.js';
+import type { Admin, TopicDescription } from '../index.js';
+import { CliError, connectReason, isSamsaError, kafkaName, topicNotFound } from './errors.js';
 import { exitCodes } from './exit-codes.js';
 
 export const defaultBrokers = 'localhost:9092';
+
+/**
+ * The client library, loaded when a command first talks to a broker: `--help` and flag errors
+ * answer without loading it.
+ */
+export function loadClient(): Promise<typeof import('../index.js')> {
+  return import('../index.js');
+}
 
 export interface Globals {
   brokers: string[];
@@ -38,7 +46,9 @@ export function clientOptions(g: Globals) {
  * the "cannot reach" error (exit 3) naming every broker tried and why.
  */
 export async function checkReachable(g: Globals): Promise<void> {
+  const { Connection } = await loadClient();
   const reasons: string[] = [];
+  let allUnknownHosts = true;
   for (const address of g.brokers) {
     const cut = address.lastIndexOf(':');
     const host = address.slice(0, cut).replace(/^\[(.*)\]$/, '$1');
@@ -53,19 +63,22 @@ export async function checkReachable(g: Globals): Promise<void> {
       conn.close();
       return;
     } catch (err) {
-      reasons.push(`${address}: ${connectReason(err)}`);
+      const reason = connectReason(err);
+      if (reason !== 'host not found') allUnknownHosts = false;
+      reasons.push(`${address}: ${reason}`);
     }
   }
   const where = reasons.length === 1 ? `broker at ${reasons[0]}` : `any broker (${reasons.join('; ')})`;
-  throw new CliError(
-    `cannot reach ${where} — is it running? start one with: samsa broker start`,
-    exitCodes.unreachable,
-  );
+  const hint = allUnknownHosts
+    ? 'check --brokers (or SAMSA_BROKERS)'
+    : 'is it running? start one with: samsa broker start';
+  throw new CliError(`cannot reach ${where} — ${hint}`, exitCodes.unreachable);
 }
 
 /** Run `fn` with a connected Admin, closed afterwards whatever happens. */
 export async function withAdmin<T>(g: Globals, fn: (admin: Admin) => Promise<T>): Promise<T> {
   await checkReachable(g);
+  const { Admin } = await loadClient();
   const admin = new Admin({ ...clientOptions(g), operationTimeoutMs: g.timeoutMs });
   try {
     await admin.connect();
@@ -83,7 +96,7 @@ export async function describeTopic(admin: Admin, topic: string): Promise<TopicD
     return d;
   } catch (err) {
     if (kafkaName(err) === 'UNKNOWN_TOPIC_OR_PARTITION') throw topicNotFound(topic);
-    if (err instanceof SamsaError && err.code === 'SAMSA_METADATA') throw topicNotFound(topic);
+    if (isSamsaError(err) && err.code === 'SAMSA_METADATA') throw topicNotFound(topic);
     throw err;
   }
 }

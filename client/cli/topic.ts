@@ -5,7 +5,7 @@
  * it from the broker's admin HTTP API when given `--admin-url`, and says "n/a" otherwise.
  */
 import { type Command, Option } from 'commander';
-import type { Admin, TopicDescription } from '../index.js';
+import type { Admin, ConfigEntry, TopicDescription } from '../index.js';
 import { CliError, kafkaName, quoteArg, topicNotFound, usageError } from './errors.js';
 import { exitCodes } from './exit-codes.js';
 import { examples } from './help.js';
@@ -92,6 +92,7 @@ export function registerTopicCommands(program: Command): void {
       'samsa topic describe events audit --format json',
       'samsa topic describe events --admin-url http://localhost:9644',
     ],
+    'With --format json, one topic gives an object and several give an array. Size on disk comes from the broker’s admin HTTP API (--admin-url or SAMSA_ADMIN_URL); without it, it shows n/a.',
   );
 
   examples(
@@ -268,7 +269,7 @@ async function topicView(admin: Admin, name: string, adminUrl: string | undefine
     sizeBytes: sizes?.get(p.partition) ?? null,
   }));
   const overrides: Record<string, string | null> = {};
-  for (const c of configs) if (!c.isDefault) overrides[c.name] = c.isSensitive ? '(sensitive)' : c.value;
+  for (const c of configs) if (isOverride(c)) overrides[c.name] = c.isSensitive ? '(sensitive)' : c.value;
   const view: TopicView = {
     name,
     internal: d.internal,
@@ -365,11 +366,22 @@ async function alterConfig(g: Globals, name: string, opts: AlterOptions): Promis
     await admin.alterTopicConfigs(name, changes);
     const after = await admin.describeConfigs({ topic: name });
     const overrides: Record<string, string | null> = {};
-    for (const c of after) if (!c.isDefault) overrides[c.name] = c.value;
+    for (const c of after) if (isOverride(c)) overrides[c.name] = c.value;
     if (opts.format === 'json') return printJson({ topic: name, changed: changes, configs: overrides });
     for (const [k, v] of Object.entries(changes))
       print(v === null ? `removed ${k} from topic "${name}"\n` : `set ${k}=${v} on topic "${name}"\n`);
   });
+}
+
+/** Kafka's config source DYNAMIC_TOPIC_CONFIG: a value set on the topic itself. */
+const sourceDynamicTopic = 1;
+
+/**
+ * Whether a config is set on the topic. The source (DescribeConfigs v1+) decides; `isDefault`
+ * only exists in v0 and reads as false in later versions.
+ */
+function isOverride(c: ConfigEntry): boolean {
+  return c.source >= 0 ? c.source === sourceDynamicTopic : !c.isDefault;
 }
 
 function plural(n: number, word: string): string {
