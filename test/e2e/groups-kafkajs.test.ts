@@ -11,7 +11,7 @@
 import t from 'tap';
 import { type BrokerProcess, spawnBroker } from '../helpers/broker.js';
 import { GroupObserver, type ProcessedRecord, trackedConsumer } from '../helpers/groups-kafkajs.js';
-import { committedOffsets } from '../helpers/groups-raw.js';
+import { committedOffsets, describeGroups } from '../helpers/groups-raw.js';
 import { kafkajsAdmin, kafkajsClient, kafkajsProducer } from '../helpers/kafkajs.js';
 import { RawConnection } from '../helpers/raw-client.js';
 import { tempDir, uniqueTopic } from '../helpers/temp.js';
@@ -24,11 +24,15 @@ interface TestLike {
   teardown(fn: () => unknown): void;
 }
 
-function startBroker(t: TestLike, dataDir: string): Promise<BrokerProcess> {
+/**
+ * `samsa broker start` on `dataDir`: on a port the system picks, or again on `port` (the one
+ * the system picked for the previous run; the later --port wins over the helper's `--port 0`).
+ */
+function startBroker(t: TestLike, dataDir: string, port?: number): Promise<BrokerProcess> {
   return spawnBroker(t, {
     dataDir,
     // No fixed ports: the admin HTTP server (default 9644) is off.
-    extraArgs: ['--admin-port', '-1'],
+    extraArgs: ['--admin-port', '-1', ...(port === undefined ? [] : ['--port', String(port)])],
     config: { 'group.initial.rebalance.delay.ms': 0 },
   });
 }
@@ -212,6 +216,7 @@ t.test('three kafkajs consumers, one leaves, offsets resume after a broker resta
   // --- kill -9 (no clean shutdown, no flush): commits already acknowledged are not lost.
   await c4.stop();
   raw.close();
+  const killed = broker;
   t.same(await broker.kill(), { code: null, signal: 'SIGKILL' });
   broker = await startBroker(t, dataDir);
   raw = await RawConnection.open(broker.host, broker.port, t);
@@ -219,6 +224,21 @@ t.test('three kafkajs consumers, one leaves, offsets resume after a broker resta
     await committedOffsets(raw, groupId, topic, ALL),
     Array(PARTITIONS).fill(210),
     'the committed offsets survive kill -9 of the broker',
+  );
+  // c4's LeaveGroup was answered before the kill: the group it left empty must come back empty,
+  // or the next member's JoinGroup waits out c4's rebalance timeout for a member that is gone.
+  // (Kafka's group coordinator answers LeaveGroup once the records it caused are written.)
+  const [reloaded] = await describeGroups(raw, [groupId]);
+  t.same(
+    { state: reloaded?.state, members: reloaded?.members.map((m) => m.memberId) },
+    { state: 'Empty', members: [] },
+    'after kill -9 the group is reloaded as the acknowledged LeaveGroup left it: Empty',
+    {
+      killedBrokerLog: killed.logs.lines
+        .filter((l) => l['groupId'] === groupId)
+        .slice(-6)
+        .map((l) => `${l['time']} ${l.msg} ${String(l['memberId'] ?? '')}`),
+    },
   );
   const kafka2 = kafkajsClient(broker.bootstrap);
   const producer2 = await kafkajsProducer(t, kafka2);
@@ -233,3 +253,85 @@ t.test('three kafkajs consumers, one leaves, offsets resume after a broker resta
     'a new member resumes at the committed offsets: only the records produced after the crash',
   );
 });
+
+t.test(
+  'a live group across a broker restart on the same port: kafkajs reconnects, nothing lost',
+  async (t) => {
+    const dataDir = tempDir(t, 'samsa-groups-kjs-live-');
+    let broker = await startBroker(t, dataDir);
+    const port = broker.port;
+    const topic = uniqueTopic('grp-kjs-live');
+    const groupId = uniqueTopic('grp-kjs-live-group');
+    const kafka = kafkajsClient(broker.bootstrap);
+    const admin = await kafkajsAdmin(t, kafka);
+    t.equal(await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }] }), true);
+    await admin.disconnect();
+    let raw = await RawConnection.open(broker.host, broker.port, t);
+
+    const observer = new GroupObserver(topic);
+    const names = ['l1', 'l2'];
+    const live = [];
+    for (const name of names) {
+      live.push(await trackedConsumer(t, { bootstrap: broker.bootstrap, groupId, name, observer }));
+    }
+    const gen = await observer.until('both members to hold the partitions', () =>
+      observer.stableGeneration(names, PARTITIONS),
+    );
+    const producer = await kafkajsProducer(t, kafka);
+    await producer.send({ topic, acks: -1, messages: messages('before', 20) });
+    await producer.disconnect();
+    await observer.until(
+      'the 120 records before the restart',
+      () => covers(observer.records, 0, 20) || undefined,
+    );
+    await waitCommitted(raw, groupId, topic, 20, observer);
+    const membersBefore = observer.latest(names);
+
+    // SIGTERM with the group live, then the same data directory on the same port.
+    raw.close();
+    t.same(
+      await broker.stop('SIGTERM'),
+      { code: 0, signal: null },
+      'the broker stops cleanly with a live group',
+    );
+    broker = await startBroker(t, dataDir, port);
+    t.equal(broker.port, port, 'the broker is back on the same port');
+    raw = await RawConnection.open(broker.host, broker.port, t);
+    t.same(await committedOffsets(raw, groupId, topic, ALL), Array(PARTITIONS).fill(20), 'commits survive');
+
+    const before = observer.records.length;
+    const kafka2 = kafkajsClient(broker.bootstrap);
+    const producer2 = await kafkajsProducer(t, kafka2);
+    await producer2.send({ topic, acks: -1, messages: messages('after', 10) });
+    await observer.until(
+      'the 60 records produced after the restart',
+      () => covers(observer.records, 20, 30) || undefined,
+      30_000,
+    );
+    await waitCommitted(raw, groupId, topic, 30, observer);
+    const after = observer.records.slice(before);
+    t.same(
+      after.filter((r) => r.offset < 20),
+      [],
+      'the members do not re-read what was committed before the restart',
+    );
+    t.equal(after.length, 60, 'each record produced after the restart is processed once');
+    const membersAfter = observer.latest(names);
+    const kept = names.filter((n) => membersAfter.get(n)?.memberId === membersBefore.get(n)?.memberId);
+    t.comment(
+      `after the restart: generation ${gen} -> ${[...membersAfter.values()].map((a) => a.generationId).join('/')}, ` +
+        `member ids kept by ${kept.length} of ${names.length} (Kafka reloads group membership from __consumer_offsets)`,
+    );
+    t.same(
+      observer.errors.filter((e) => e.message.startsWith('CRASH')),
+      [],
+      'no kafkajs consumer crashed',
+    );
+    for (const c of live) await c.stop();
+    t.same(
+      await committedOffsets(raw, groupId, topic, ALL),
+      Array(PARTITIONS).fill(30),
+      'the members leave with everything committed',
+    );
+  },
+);

@@ -12,7 +12,7 @@
 import { join } from 'node:path';
 import t from 'tap';
 import { startTestBroker } from '../helpers/broker.js';
-import { type LineProcess, spawnLines } from '../helpers/groups-process.js';
+import { type LineProcess, spawnLines, untilLines } from '../helpers/groups-process.js';
 import { describeGroups } from '../helpers/groups-raw.js';
 import { type KcatMessage, kcat, kcatProduce, parseJsonLines } from '../helpers/kcat.js';
 import { pythonScriptsDir, systemPython } from '../helpers/paths.js';
@@ -177,7 +177,8 @@ t.test('two kcat members at once: partitions split, each record read, all commit
   t.same(assigned(a, topic), PARTS, 'alone, A is assigned every partition');
 
   const bb = spawnLines(t, 'kcat', ['-b', b.bootstrap, '-m', '15', '-u', ...groupArgs(group, topic)]);
-  const split = await bb.until(
+  const split = await untilLines(
+    [a, bb],
     'A and B to split the partitions',
     () => {
       const pa = assigned(a, topic);
@@ -195,7 +196,11 @@ t.test('two kcat members at once: partitions split, each record read, all commit
 
   await produce(topic, 10, 10);
   const seen = () => new Set([...messages(a), ...messages(bb)].map((m) => `${m.partition}/${m.offset}`));
-  await bb.until('A and B together to read all 60 records', () => covers(seen(), 0, 20) || undefined, 20_000);
+  await untilLines(
+    [a, bb],
+    'A and B together to read all 60 records',
+    () => covers(seen(), 0, 20) || undefined,
+  );
   const late = [
     ...messages(a).map((m) => ({ m, who: 'A', owns: split.pa })),
     ...messages(bb).map((m) => ({ m, who: 'B', owns: split.pb })),
@@ -259,7 +264,8 @@ t.test(
       join(pythonScriptsDir, 'groups_client.py'),
       JSON.stringify({ action: 'member', bootstrap: b.bootstrap, group, topic }),
     ]);
-    const split = await py.until(
+    const split = await untilLines(
+      [a, py],
       'kcat and kafka-python to split the partitions',
       () => {
         const pk = assigned(a, topic);
@@ -291,7 +297,8 @@ t.test(
         .map((e) => ({ partition: e.partition!, offset: e.offset! }));
     const kRecords = () => messages(a).map((m) => ({ partition: m.partition, offset: m.offset }));
     const seen = () => new Set([...kRecords(), ...pyRecords()].map((r) => `${r.partition}/${r.offset}`));
-    await py.until(
+    await untilLines(
+      [a, py],
       'kcat and kafka-python together to read all 60 records',
       () => covers(seen(), 0, 20) || undefined,
       20_000,

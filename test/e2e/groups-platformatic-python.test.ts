@@ -177,8 +177,15 @@ async function pltMember(
     o.joins.push({ ...p, member: name });
     o.changed();
   });
-  consumer.on('consumer:heartbeat:error', (p) => o.errors.push(`${name} heartbeat: ${p.error.message}`));
   let closed = false;
+  consumer.on('consumer:heartbeat:error', (p) => {
+    if (!closed) o.errors.push(`${name} heartbeat: ${p.error.message}`);
+  });
+  // A rejoin under way when close() is called fails against the closed pool and is emitted as
+  // 'error': only errors before close count.
+  consumer.on('error', (e: Error) => {
+    if (!closed) o.errors.push(`${name}: ${e.message}`);
+  });
   t.teardown(() => (closed ? undefined : consumer.close(true)));
   const stream = await consumer.consume({
     topics: [topic],

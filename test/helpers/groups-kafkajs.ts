@@ -180,7 +180,9 @@ export async function trackedConsumer(t: TestLike, o: TrackedConsumerOptions): P
     rebalanceTimeout: 10_000,
     heartbeatInterval: 100,
     maxWaitTimeInMs: 100,
-    retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 1000 },
+    // A crashed consumer stays down (its CRASH is recorded) instead of restarting forever, e.g.
+    // against a broker that teardown already stopped.
+    retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 1000, restartOnFailure: async () => false },
     ...o.consumerConfig,
   });
   consumer.on(consumer.events.COMMIT_OFFSETS, (e) => {

@@ -16,6 +16,9 @@ export interface LineProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Resolves once `probe` holds (re-checked after every line); rejects after `timeoutMs` or on exit. */
   until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs?: number): Promise<T>;
+  /** Calls `fn` after every line and on exit; returns an unsubscribe. */
+  onChange(fn: () => void): () => void;
+  readonly running: boolean;
   /** Sends `signal` and waits for the exit. */
   stop(
     signal?: NodeJS.Signals,
@@ -68,37 +71,62 @@ export function spawnLines(t: TestLike, cmd: string, args: string[]): LineProces
   const command = [cmd, ...args].join(' ');
   const describe = () =>
     `$ ${command}\nstdout (${stdout.length} lines, last 10):\n${stdout.slice(-10).join('\n')}\nstderr:\n${stderr.slice(-30).join('\n')}`;
-  return {
+  const self: LineProcess = {
     stdout,
     stderr,
     exited,
     describe,
+    get running() {
+      return running;
+    },
+    onChange(fn: () => void) {
+      listeners.add(fn);
+      return () => listeners.delete(fn);
+    },
     until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 20_000): Promise<T> {
-      const now = probe();
-      if (now) return Promise.resolve(now);
-      return new Promise<T>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          listeners.delete(check);
-          reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${describe()}`));
-        }, timeoutMs);
-        const check = () => {
-          const v = probe();
-          if (v) {
-            clearTimeout(timer);
-            listeners.delete(check);
-            resolve(v);
-          } else if (!running) {
-            clearTimeout(timer);
-            listeners.delete(check);
-            reject(new Error(`process exited while waiting for ${what}\n${describe()}`));
-          }
-        };
-        listeners.add(check);
-      });
+      return untilLines([self], what, probe, timeoutMs);
     },
     async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 15_000) {
       if (running) child.kill(signal);
       return withTimeout(`${cmd} to exit after ${signal}\n${describe()}`, exited, timeoutMs);
     },
   };
+  return self;
+}
+
+/**
+ * Resolves once `probe` holds, re-checked after every line any of `procs` prints; rejects after
+ * `timeoutMs`, or when one of them exits first.
+ */
+export function untilLines<T>(
+  procs: LineProcess[],
+  what: string,
+  probe: () => T | undefined | null | false,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const describeAll = () => procs.map((p) => p.describe()).join('\n');
+  const now = probe();
+  if (now) return Promise.resolve(now);
+  return new Promise<T>((resolve, reject) => {
+    const offs: (() => void)[] = [];
+    const done = () => {
+      clearTimeout(timer);
+      for (const off of offs) off();
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${describeAll()}`));
+    }, timeoutMs);
+    const check = () => {
+      const v = probe();
+      if (v) {
+        done();
+        resolve(v);
+      } else if (procs.some((p) => !p.running)) {
+        done();
+        reject(new Error(`a process exited while waiting for ${what}\n${describeAll()}`));
+      }
+    };
+    for (const p of procs) offs.push(p.onChange(check));
+  });
 }
