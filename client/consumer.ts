@@ -224,18 +224,25 @@ export class Consumer<K = Buffer | null, V = Buffer | null> extends EventEmitter
     if (this.subscription.length > 0)
       throw new SamsaError('SAMSA_INVALID_ARGUMENT', 'assign() cannot be mixed with subscribe()');
     await this.cluster.ensureTopics([...new Set(partitions.map((p) => p.topic))], false);
-    const fresh: PartitionState[] = [];
+    const fresh = new Set<PartitionState>();
     for (const p of partitions) {
       if (this.states.has(key(p.topic, p.partition))) continue;
-      fresh.push(this.addState(p.topic, p.partition));
+      fresh.add(this.addState(p.topic, p.partition));
     }
-    const explicit = partitions.filter((p) => p.offset !== undefined);
-    const byTime = partitions.filter((p) => p.offset === undefined && p.timestamp !== undefined);
-    const rest = partitions.filter((p) => p.offset === undefined && p.timestamp === undefined);
-    for (const p of explicit) this.setPosition(this.states.get(key(p.topic, p.partition))!, p.offset!);
-    for (const p of byTime) await this.seekToTimestamp(p.timestamp!, [p]);
-    await this.resolvePositions(rest.map((p) => this.states.get(key(p.topic, p.partition))!));
-    void fresh;
+    const stateOf = (p: PartitionAssignment) => this.states.get(key(p.topic, p.partition))!;
+    try {
+      for (const p of partitions) if (p.offset !== undefined) this.setPosition(stateOf(p), p.offset);
+      for (const p of partitions) {
+        if (p.offset === undefined && p.timestamp !== undefined) await this.seekToTimestamp(p.timestamp, [p]);
+      }
+      const rest = partitions.filter((p) => p.offset === undefined && p.timestamp === undefined).map(stateOf);
+      await this.resolvePositions(rest.filter((s) => fresh.has(s)));
+    } catch (err) {
+      // A partition without a position would never be fetched: take the new ones back.
+      for (const s of fresh) this.removeState(s.topic, s.partition);
+      throw err;
+    }
+    this.startAutoCommit();
     this.fetcher.kick();
   }
 
@@ -248,13 +255,16 @@ export class Consumer<K = Buffer | null, V = Buffer | null> extends EventEmitter
   async connect(): Promise<void> {
     await this.cluster.connect();
     this.connected = true;
-    if (this.opts.autoCommit !== false && this.groupId) {
-      this.autoCommitTimer = setInterval(() => {
-        this.commit().catch(() => undefined);
-      }, this.opts.autoCommitIntervalMs ?? 5000);
-    }
+    this.startAutoCommit();
     if (this.membership && this.subscription.length > 0) await this.membership.join();
     if (this.fatalError) throw this.fatalError;
+  }
+
+  private startAutoCommit(): void {
+    if (this.autoCommitTimer || this.opts.autoCommit === false || !this.groupId || this.closing) return;
+    this.autoCommitTimer = setInterval(() => {
+      this.commit().catch(() => undefined);
+    }, this.opts.autoCommitIntervalMs ?? 5000);
   }
 
   /** Resolves after the next rebalance of this member completes (group mode). */
@@ -272,7 +282,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> extends EventEmitter
 
   /**
    * Records one at a time. A record counts as processed (for commits) when the loop asks for
-   * the next one, or when the loop ends.
+   * the next one, or when the loop ends — also when the loop body threw: to have a failed record
+   * redelivered, `seek` back to it before leaving the loop.
    */
   async *records(): AsyncGenerator<ConsumerRecord<K, V>> {
     let last: { s: PartitionState; epoch: number; offset: number } | undefined;

@@ -39,7 +39,7 @@ export interface ProducerOptions<K = Buffer | string | null, V = Buffer | string
   batchBytes?: number;
   /** Bound on one Produce request (default 8 MiB; at least one batch is always sent). */
   requestBytesMax?: number;
-  /** Bound on the bytes of batches held, open or in flight (default 64 MiB). */
+  /** Bound on the bytes of batches held, open or in flight (default 32 MiB, as Kafka's buffer.memory). */
   bufferBytesMax?: number;
   /** How long a record may wait for buffer space before SAMSA_BUFFER_FULL (default 30 000). */
   bufferTimeoutMs?: number;
@@ -133,7 +133,7 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
     this.acks = options.acks === 'all' || options.acks === undefined ? -1 : options.acks;
     this.lingerMs = options.lingerMs ?? 5;
     this.requestBytesMax = options.requestBytesMax ?? 8 * 1024 * 1024;
-    this.bufferBytesMax = options.bufferBytesMax ?? 64 * 1024 * 1024;
+    this.bufferBytesMax = options.bufferBytesMax ?? 32 * 1024 * 1024;
     this.bufferTimeoutMs = options.bufferTimeoutMs ?? 30_000;
     this.deliveryTimeoutMs = options.deliveryTimeoutMs ?? 120_000;
     this.partitionInFlightMax = options.partitionInFlightMax ?? 1;

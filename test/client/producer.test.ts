@@ -6,7 +6,7 @@
 import t from 'tap';
 import type { Consumer } from '../../client/consumer.js';
 import { SamsaError } from '../../client/errors.js';
-import { murmur2Partitioner } from '../../client/partitioners.js';
+import { jumpHashPartitioner, murmur2Partitioner } from '../../client/partitioners.js';
 import type { RecordMetadata } from '../../client/producer.js';
 import {
   jsonDeserializer,
@@ -240,4 +240,30 @@ t.test('no loss when the broker restarts in the middle of a stream of sends', as
   }
   t.equal(seen.size, waves * perWave, 'no record lost');
   t.equal(outOfOrder, 0, 'first occurrences keep per-key order');
+});
+
+t.test('partitioner option (jumpHash) and sticky partitioning of null keys', async (t) => {
+  const b = await startClientTestBroker(t);
+  const topic = uniqueTopic('partitioners');
+  await testAdmin(t, b).createTopics([{ name: topic, partitions: 4 }]);
+  const jump = testProducer(t, b, { partitioner: 'jumpHash' });
+  const keys = Array.from({ length: 50 }, (_, i) => `key-${i}`);
+  const metas = await jump.sendBatch(keys.map((key) => ({ topic, key, value: 'v' })));
+  t.same(
+    metas.map((m) => m.partition),
+    keys.map((k) => jumpHashPartitioner(Buffer.from(k), 4)),
+    'keys land where jumpHashPartitioner says',
+  );
+  const sticky = testProducer(t, b, { batchBytes: 2048, lingerMs: 200 });
+  const nulls = await sticky.sendBatch(
+    Array.from({ length: 200 }, (_, i) => ({ topic, value: `value-${i}` })),
+  );
+  let switches = 0;
+  for (let i = 1; i < nulls.length; i++) if (nulls[i]!.partition !== nulls[i - 1]!.partition) switches++;
+  const perBatch = Math.floor(2048 / 20);
+  t.ok(switches >= 1, 'null-key records move on when a batch is full');
+  t.ok(
+    switches <= Math.ceil(200 / (perBatch / 2)),
+    `they stay on one partition per batch (${switches} switches)`,
+  );
 });
