@@ -16,7 +16,7 @@ export async function runBrokerProcess(opts: {
     config = resolveBrokerConfig({ file: opts.file, env: process.env, flags: opts.flags });
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`samsa: ${err.message}\n`);
+      process.stderr.write(`error: ${err.message}\n`);
       return 1;
     }
     throw err;
@@ -32,7 +32,7 @@ export async function runBrokerProcess(opts: {
         ? `port ${config.port} on ${config.host} is already in use; stop the other process or pass --port`
         : e.message;
     logger.fatal({ err }, `broker failed to start: ${hint}`);
-    process.stderr.write(`samsa: broker failed to start: ${hint}\n`);
+    process.stderr.write(`error: broker failed to start: ${hint}\n`);
     return 4;
   }
   return await new Promise<number>((resolve) => {

@@ -224,6 +224,11 @@ export class GroupCoordinator {
     return this.membership.heartbeat(a);
   }
 
+  /** Resolves once the group metadata writes queued so far for this group are on disk (page cache). */
+  writesSettled(groupId: string): Promise<void> {
+    return this.store.settled(groupId);
+  }
+
   leaveGroup(a: LeaveArgs): LeaveResult {
     const statusError = this.groupStatusError(a.groupId, 'leave');
     if (statusError !== GroupError.NONE) return { errorCode: statusError, members: [] };

@@ -110,6 +110,11 @@ export class GroupStore {
     return next;
   }
 
+  /** Resolves once every write queued so far for this group's partition has finished. */
+  settled(groupId: string): Promise<void> {
+    return this.tails.get(this.partitionFor(groupId)) ?? Promise.resolve();
+  }
+
   append(groupId: string, records: GroupLogRecord[]): Promise<void> {
     return this.enqueue(this.partitionFor(groupId), (log) => log.append(records));
   }

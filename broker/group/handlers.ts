@@ -52,7 +52,7 @@ export interface GroupApiHandlers {
   joinGroup(req: Api.JoinGroupRequest, ctx: GroupRequestContext): Promise<Api.JoinGroupResponse>;
   syncGroup(req: Api.SyncGroupRequest, ctx: GroupRequestContext): Promise<Api.SyncGroupResponse>;
   heartbeat(req: Api.HeartbeatRequest, ctx: GroupRequestContext): Api.HeartbeatResponse;
-  leaveGroup(req: Api.LeaveGroupRequest, ctx: GroupRequestContext): Api.LeaveGroupResponse;
+  leaveGroup(req: Api.LeaveGroupRequest, ctx: GroupRequestContext): Promise<Api.LeaveGroupResponse>;
   offsetCommit(req: Api.OffsetCommitRequest, ctx: GroupRequestContext): Promise<Api.OffsetCommitResponse>;
   offsetFetch(req: Api.OffsetFetchRequest, ctx: GroupRequestContext): Api.OffsetFetchResponse;
   listGroups(req: Api.ListGroupsRequest, ctx: GroupRequestContext): Api.ListGroupsResponse;
@@ -173,7 +173,7 @@ export function createGroupHandlers(
       return { throttleTimeMs: 0, errorCode };
     },
 
-    leaveGroup(req, ctx) {
+    async leaveGroup(req, ctx) {
       const batched = ctx.apiVersion >= 3;
       const members = batched
         ? (req.members ?? []).map((m) => ({
@@ -182,6 +182,9 @@ export function createGroupHandlers(
           }))
         : [{ memberId: req.memberId ?? '', groupInstanceId: null }];
       const r = coordinator.leaveGroup({ groupId: req.groupId, members });
+      // A leave that empties the group writes its new state: answer once that is stored, so an
+      // acknowledged leave survives a crash (Kafka completes LeaveGroup after the append too).
+      await coordinator.writesSettled(req.groupId);
       if (batched) return { throttleTimeMs: 0, errorCode: r.errorCode, members: r.members };
       const memberError =
         r.members.find((m) => m.errorCode !== GroupError.NONE)?.errorCode ?? GroupError.NONE;

@@ -148,13 +148,13 @@ t.test('SyncGroup, Heartbeat, LeaveGroup across versions', async (t) => {
     ).errorCode,
     E.UNKNOWN_MEMBER_ID,
   );
-  const v1 = api.leaveGroup({ groupId: 'g', memberId: 'ghost' }, ctx(1));
+  const v1 = await api.leaveGroup({ groupId: 'g', memberId: 'ghost' }, ctx(1));
   t.same(
     v1,
     { throttleTimeMs: 0, errorCode: E.UNKNOWN_MEMBER_ID, members: [] },
     'v0-2: the member error at top level',
   );
-  const v3 = api.leaveGroup(
+  const v3 = await api.leaveGroup(
     { groupId: 'g', members: [{ memberId: j.memberId, groupInstanceId: 'i-1' }] },
     ctx(3),
   );
