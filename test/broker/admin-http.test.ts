@@ -89,6 +89,35 @@ t.test('admin HTTP: health, readiness, JSON views, Prometheus metrics that move'
   t.match(JSON.parse(missing.text).message, /samsa topic create nope/);
   const bad = await get('/v1/topics/bad%20name');
   t.equal(bad.status, 400);
+  // A group that committed offset 1 of partition 1 (which holds 2 records): lag 1.
+  const commit = await client.request(8, 8, {
+    groupId: 'billing',
+    generationIdOrMemberEpoch: -1,
+    memberId: '',
+    groupInstanceId: null,
+    topics: [
+      {
+        name: 'm',
+        partitions: [
+          { partitionIndex: 1, committedOffset: 1, committedLeaderEpoch: -1, committedMetadata: 'x' },
+        ],
+      },
+    ],
+  });
+  t.equal(commit.topics[0]?.partitions[0]?.errorCode, 0);
+  const groups = JSON.parse((await get('/v1/groups')).text);
+  t.same(
+    groups.groups.map((g: { groupId: string }) => g.groupId),
+    ['billing'],
+  );
+  const group = JSON.parse((await get('/v1/groups/billing')).text);
+  t.same(group.offsets, [
+    { topic: 'm', partition: 1, committedOffset: 1, metadata: 'x', highWatermark: 2, lag: 1 },
+  ]);
+  t.equal((await get('/v1/groups/nobody')).status, 404);
+  const lagMetrics = await scrape();
+  t.equal(lagMetrics.value('samsa_consumer_group_lag', { group: 'billing', topic: 'm', partition: '1' }), 1);
+
   const brokers = JSON.parse((await get('/v1/brokers')).text);
   t.equal(brokers.brokers[0].port, broker.port);
   t.equal((await get('/nowhere')).status, 404);
