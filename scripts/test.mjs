@@ -2,6 +2,8 @@
 // The whole test suite: build (which is the strict type check of every folder), the
 // lint/format check, then every tap test. Ends with one line "N passed, N failed".
 import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 
 const steps = [
   ['type check and build', 'npx', ['tsc', '-p', '.']],
@@ -20,7 +22,13 @@ for (const [name, cmd, args] of steps) {
   }
 }
 const extra = process.argv.slice(2);
-const tap = spawnSync('npx', ['tap', '--reporter=tap', ...(extra.length ? extra : ['dist/test'])], {
+// Only *.test.js files are tests; helpers and fixtures compiled beside them are not.
+const testFiles = readdirSync('dist/test', { recursive: true })
+  .map(String)
+  .filter((f) => f.endsWith('.test.js'))
+  .map((f) => join('dist/test', f))
+  .sort();
+const tap = spawnSync('npx', ['tap', '--reporter=tap', ...(extra.length ? extra : testFiles)], {
   encoding: 'utf8',
   stdio: ['ignore', 'pipe', 'inherit'],
   maxBuffer: 1 << 30,
