@@ -86,6 +86,28 @@ export type OffsetResetTarget =
   | { timestamp: number }
   | { offsets: PartitionOffset[] };
 
+/** The size on disk of one partition replica in a log directory. */
+export interface LogDirPartition {
+  partition: number;
+  /** Bytes of the partition's log segments in this log directory. */
+  sizeBytes: number;
+}
+
+/** One log directory of one broker, with the partition replicas it holds. */
+export interface LogDirDescription {
+  /** The broker holding the directory. */
+  broker: number;
+  /** The directory's absolute path on the broker. */
+  logDir: string;
+  /** 0, or the Kafka error code of the directory (KAFKA_STORAGE_ERROR when it is offline). */
+  errorCode: number;
+  /** Size of the volume the directory is on; -1 when the broker does not say (DescribeLogDirs < v4). */
+  totalBytes: number;
+  /** Bytes still usable on that volume; -1 when the broker does not say (DescribeLogDirs < v4). */
+  usableBytes: number;
+  topics: { name: string; partitions: LogDirPartition[] }[];
+}
+
 export interface ClusterDescription {
   clusterId: string | null;
   controllerId: number;
@@ -143,6 +165,61 @@ export class Admin {
       controllerId: this.cluster.controllerId,
       brokers: this.cluster.brokerList(),
     };
+  }
+
+  /**
+   * Log directories of every broker and the size on disk of each partition replica in them
+   * (DescribeLogDirs, as `kafka-log-dirs.sh --describe`). Every broker is asked, since each
+   * reports only the replicas it holds: one entry per broker and log directory. Sum
+   * `sizeBytes` over the entries for a partition's total across replicas.
+   *
+   * @param topics limit the answer to these topics (every partition of each); all topics,
+   *   internal ones included, when omitted. A topic that does not exist is an error
+   *   (UNKNOWN_TOPIC_OR_PARTITION).
+   *
+   * @example
+   * ```ts
+   * for (const dir of await admin.describeLogDirs(['events']))
+   *   for (const p of dir.topics[0]?.partitions ?? [])
+   *     console.log(dir.broker, dir.logDir, p.partition, p.sizeBytes);
+   * ```
+   */
+  async describeLogDirs(topics?: string[]): Promise<LogDirDescription[]> {
+    const md = await this.cluster.fetchAllMetadata();
+    let wanted: { topic: string; partitions: number[] }[] | null = null;
+    if (topics) {
+      wanted = topics.map((name) => {
+        const t = md.topics.find((x) => x.name === name);
+        const code = t ? t.errorCode : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        if (!t || code !== 0) throw kafkaError(code, `describe log dirs of ${name}`);
+        return { topic: name, partitions: t.partitions.map((p) => p.partitionIndex) };
+      });
+    }
+    const perBroker = await Promise.all(
+      md.brokers.map((b) =>
+        this.cluster.withRetry(`DescribeLogDirs(broker ${b.nodeId})`, async () => {
+          const res = await this.cluster.request(b.nodeId, ApiKey.DescribeLogDirs, { topics: wanted });
+          if (res.errorCode) throw kafkaError(res.errorCode, `describe log dirs of broker ${b.nodeId}`);
+          return res.results.map(
+            (r): LogDirDescription => ({
+              broker: b.nodeId,
+              logDir: r.logDir,
+              errorCode: r.errorCode,
+              totalBytes: r.totalBytes ?? -1,
+              usableBytes: r.usableBytes ?? -1,
+              topics: r.topics.map((t) => ({
+                name: t.name,
+                partitions: t.partitions.map((p) => ({
+                  partition: p.partitionIndex,
+                  sizeBytes: p.partitionSize,
+                })),
+              })),
+            }),
+          );
+        }),
+      ),
+    );
+    return perBroker.flat();
   }
 
   // ---- topics ----

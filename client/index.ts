@@ -15,6 +15,8 @@ export {
   type GroupDescription,
   type GroupListing,
   type GroupMemberDescription,
+  type LogDirDescription,
+  type LogDirPartition,
   type NewTopic,
   type OffsetResetTarget,
   type PartitionDescription,

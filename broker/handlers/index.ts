@@ -5,6 +5,7 @@ import { createPartitionsHandler } from './create-partitions.js';
 import { createTopicsHandler } from './create-topics.js';
 import { deleteTopicsHandler } from './delete-topics.js';
 import { describeConfigsHandler } from './describe-configs.js';
+import { describeLogDirsHandler } from './describe-log-dirs.js';
 import { fetchHandler } from './fetch.js';
 import { listOffsetsHandler } from './list-offsets.js';
 import { metadataHandler } from './metadata.js';
@@ -22,5 +23,6 @@ export function allHandlers(): ApiHandler[] {
     describeConfigsHandler,
     alterConfigsHandler,
     incrementalAlterConfigsHandler,
+    describeLogDirsHandler,
   ] as ApiHandler[];
 }

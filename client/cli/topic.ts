@@ -1,10 +1,10 @@
 /**
  * `samsa topic create|list|describe|delete|add-partitions|alter-config`.
  *
- * Size on disk is not in the Kafka protocol Samsa speaks (no DescribeLogDirs): `describe` reads
- * it from the broker's admin HTTP API when given `--admin-url`, and says "n/a" otherwise.
+ * `describe` shows size on disk from DescribeLogDirs (every broker asked, replicas summed), and
+ * "n/a" with the reason when the brokers cannot answer it.
  */
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import type { Admin, ConfigEntry, TopicDescription } from '../index.js';
 import { CliError, kafkaName, quoteArg, topicNotFound, usageError } from './errors.js';
 import { exitCodes } from './exit-codes.js';
@@ -14,7 +14,6 @@ import { fields, formatOption, type OutputFormat, print, printJson, table } from
 import { describeTopic, type Globals, globals, withAdmin } from './session.js';
 
 const partitionCountMax = 1_000_000;
-const adminFetchMsMax = 5_000;
 
 export function registerTopicCommands(program: Command): void {
   const topic = program.command('topic').description('create, list, describe, change and delete topics');
@@ -78,21 +77,11 @@ export function registerTopicCommands(program: Command): void {
       .description('partitions, leaders, replicas, ISR, log start/end offsets, configs and size on disk')
       .argument('<names...>', 'one or more topics')
       .addOption(formatOption())
-      .addOption(
-        new Option(
-          '--admin-url <url>',
-          'the broker’s admin HTTP address, to show size on disk (the Kafka protocol does not carry it)',
-        ).env('SAMSA_ADMIN_URL'),
-      )
       .action(async (names: string[], opts: DescribeOptions, cmd: Command) =>
         describeTopics(globals(cmd), names, opts),
       ),
-    [
-      'samsa topic describe events',
-      'samsa topic describe events audit --format json',
-      'samsa topic describe events --admin-url http://localhost:9644',
-    ],
-    'With --format json, one topic gives an object and several give an array. Size on disk comes from the broker’s admin HTTP API (--admin-url or SAMSA_ADMIN_URL); without it, it shows n/a.',
+    ['samsa topic describe events', 'samsa topic describe events audit --format json'],
+    'With --format json, one topic gives an object and several give an array. Size on disk is the sum over all replicas, as the brokers report it (DescribeLogDirs, like kafka-log-dirs.sh); it shows n/a when they cannot.',
   );
 
   examples(
@@ -207,7 +196,6 @@ async function listTopics(g: Globals, opts: { internal?: boolean; format: Output
 
 interface DescribeOptions {
   format: OutputFormat;
-  adminUrl?: string;
 }
 
 interface PartitionView {
@@ -235,29 +223,24 @@ interface TopicView {
 async function describeTopics(g: Globals, names: string[], opts: DescribeOptions): Promise<void> {
   await withAdmin(g, async (admin) => {
     const views: TopicView[] = [];
-    for (const name of names) views.push(await topicView(admin, name, opts.adminUrl));
+    for (const name of names) views.push(await topicView(admin, name));
     if (opts.format === 'json') return printJson(views.length === 1 ? views[0] : views);
     print(views.map(renderTopic).join('\n'));
   });
 }
 
-async function topicView(admin: Admin, name: string, adminUrl: string | undefined): Promise<TopicView> {
+async function topicView(admin: Admin, name: string): Promise<TopicView> {
   const d: TopicDescription = await describeTopic(admin, name);
-  const [earliest, latest, configs] = await Promise.all([
+  const [earliest, latest, configs, sized] = await Promise.all([
     admin.listOffsets(name, -2),
     admin.listOffsets(name, -1),
     admin.describeConfigs({ topic: name }),
+    partitionSizes(admin, name).then(
+      (sizes) => ({ sizes, note: undefined }),
+      (err: unknown) => ({ sizes: undefined, note: `the brokers cannot tell: ${(err as Error).message}` }),
+    ),
   ]);
-  let sizes: Map<number, number> | undefined;
-  let sizeNote: string | undefined;
-  if (adminUrl) {
-    try {
-      sizes = await sizesFromAdminHttp(adminUrl, name);
-    } catch (err) {
-      sizeNote = `cannot read sizes from ${adminUrl}: ${(err as Error).message}`;
-    }
-  } else
-    sizeNote = 'size on disk is not in the Kafka protocol; pass --admin-url http://BROKER:9644 to show it';
+  const { sizes } = sized;
   const partitionDetails = d.partitions.map((p) => ({
     partition: p.partition,
     leader: p.leader,
@@ -279,22 +262,20 @@ async function topicView(admin: Admin, name: string, adminUrl: string | undefine
     sizeBytes: sizes ? partitionDetails.reduce((a, p) => a + (p.sizeBytes ?? 0), 0) : null,
     partitionDetails,
   };
-  if (sizeNote) view.sizeNote = sizeNote;
+  if (sized.note) view.sizeNote = sized.note;
   return view;
 }
 
-async function sizesFromAdminHttp(adminUrl: string, topic: string): Promise<Map<number, number>> {
-  const url = `${adminUrl.replace(/\/+$/, '')}/v1/topics/${encodeURIComponent(topic)}`;
-  let res: Response;
-  try {
-    res = await fetch(url, { signal: AbortSignal.timeout(adminFetchMsMax) });
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause;
-    throw new Error(cause?.code === 'ECONNREFUSED' ? 'connection refused' : (err as Error).message);
+/** Bytes on disk of each partition of a topic, summed over every broker's replica. */
+async function partitionSizes(admin: Admin, topic: string): Promise<Map<number, number>> {
+  const sizes = new Map<number, number>();
+  for (const dir of await admin.describeLogDirs([topic])) {
+    for (const t of dir.topics) {
+      if (t.name !== topic) continue;
+      for (const p of t.partitions) sizes.set(p.partition, (sizes.get(p.partition) ?? 0) + p.sizeBytes);
+    }
   }
-  if (!res.ok) throw new Error(`HTTP ${res.status}`);
-  const body = (await res.json()) as { partitions?: { partition: number; sizeBytes: number }[] };
-  return new Map((body.partitions ?? []).map((p) => [p.partition, p.sizeBytes]));
+  return sizes;
 }
 
 function renderTopic(v: TopicView): string {

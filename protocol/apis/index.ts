@@ -64,6 +64,12 @@ import {
   describeGroupsRequestSchema,
   describeGroupsResponseSchema,
 } from './describe-groups.js';
+import {
+  type DescribeLogDirsRequest,
+  type DescribeLogDirsResponse,
+  describeLogDirsRequestSchema,
+  describeLogDirsResponseSchema,
+} from './describe-log-dirs.js';
 import { type FetchRequest, type FetchResponse, fetchRequestSchema, fetchResponseSchema } from './fetch.js';
 import {
   type FindCoordinatorRequest,
@@ -166,6 +172,7 @@ export * from './delete-topics.js';
 export * from './describe-cluster.js';
 export * from './describe-configs.js';
 export * from './describe-groups.js';
+export * from './describe-log-dirs.js';
 export * from './fetch.js';
 export * from './find-coordinator.js';
 export * from './heartbeat.js';
@@ -364,6 +371,14 @@ export const apiSchemaList: readonly ApiSchema[] = [
     response: alterConfigsResponseSchema,
   },
   {
+    name: 'DescribeLogDirs',
+    apiKey: 35,
+    minVersion: 1,
+    maxVersion: 4,
+    request: describeLogDirsRequestSchema,
+    response: describeLogDirsResponseSchema,
+  },
+  {
     name: 'CreatePartitions',
     apiKey: 37,
     minVersion: 0,
@@ -431,6 +446,7 @@ export interface RequestTypes {
   23: OffsetForLeaderEpochRequest;
   32: DescribeConfigsRequest;
   33: AlterConfigsRequest;
+  35: DescribeLogDirsRequest;
   37: CreatePartitionsRequest;
   42: DeleteGroupsRequest;
   44: IncrementalAlterConfigsRequest;
@@ -461,6 +477,7 @@ export interface ResponseTypes {
   23: OffsetForLeaderEpochResponse;
   32: DescribeConfigsResponse;
   33: AlterConfigsResponse;
+  35: DescribeLogDirsResponse;
   37: CreatePartitionsResponse;
   42: DeleteGroupsResponse;
   44: IncrementalAlterConfigsResponse;

@@ -1,4 +1,5 @@
 /** Admin against a real broker: cluster, topics, partitions, configs, offsets. Group admin is in group.test.ts. */
+import { resolve } from 'node:path';
 import t from 'tap';
 import { SamsaError } from '../../client/errors.js';
 import { uniqueTopic } from '../helpers/temp.js';
@@ -52,6 +53,47 @@ t.test('configs: describe and alter', async (t) => {
   t.not(reset[0]?.value, '7200000', 'deleting a key returns it to the default');
   const brokerConfigs = await admin.describeConfigs({ broker: (await admin.describeCluster()).controllerId });
   t.ok(brokerConfigs.length > 0, 'broker configs are described');
+});
+
+t.test('log dirs: size on disk of every partition, per broker', async (t) => {
+  const b = await startClientTestBroker(t);
+  const admin = testAdmin(t, b);
+  const topic = uniqueTopic('logdirs');
+  const other = uniqueTopic('logdirs-other');
+  await admin.createTopics([
+    { name: topic, partitions: 2 },
+    { name: other, partitions: 1 },
+  ]);
+  const p = testProducer(t, b);
+  await p.sendBatch(Array.from({ length: 5 }, (_, i) => ({ topic, partition: 1, value: `value-${i}` })));
+
+  const logSize = (n: number) => b.broker.core.topics.partition(topic, n)!.sizeBytes;
+  const dirs = await admin.describeLogDirs([topic]);
+  t.equal(dirs.length, 1, 'one broker, one log dir');
+  const dir = dirs[0]!;
+  t.equal(dir.broker, b.broker.nodeId);
+  t.equal(dir.logDir, resolve(b.dataDir));
+  t.equal(dir.errorCode, 0);
+  t.ok(dir.totalBytes > 0 && dir.usableBytes > 0 && dir.usableBytes <= dir.totalBytes, 'volume bytes (v4)');
+  t.same(dir.topics, [
+    {
+      name: topic,
+      partitions: [
+        { partition: 0, sizeBytes: logSize(0) },
+        { partition: 1, sizeBytes: logSize(1) },
+      ],
+    },
+  ]);
+  t.ok(logSize(1) > 0, 'partition 1 holds bytes');
+
+  const all = await admin.describeLogDirs();
+  const names = all[0]!.topics.map((x) => x.name);
+  t.ok(names.includes(topic) && names.includes(other), 'no topics given: every topic');
+
+  await t.rejects(admin.describeLogDirs([uniqueTopic('missing')]), {
+    code: 'SAMSA_KAFKA',
+    kafkaName: 'UNKNOWN_TOPIC_OR_PARTITION',
+  });
 });
 
 t.test('offsets: earliest, latest and by time', async (t) => {

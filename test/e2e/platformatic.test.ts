@@ -1,8 +1,11 @@
 /**
  * @platformatic/kafka 1.x against an in-process Samsa broker: its producer (keys, headers,
  * partitions, gzip), and consuming through its low-level APIs — Consumer.listOffsets and
- * Consumer.fetch (no group), and the connection-level ListOffsets v5 / Fetch v12 calls.
+ * Consumer.fetch (no group), the connection-level ListOffsets v5 / Fetch v12 calls, and
+ * Admin.describeLogDirs (DescribeLogDirs v4: partition sizes and the volume's bytes).
  */
+
+import { resolve } from 'node:path';
 import {
   Admin,
   Connection,
@@ -311,5 +314,45 @@ t.test(
       [[1n, 'b', 'second']],
     );
     t.ok(wokenMs < 10_000, `the waiting fetch was woken by the append (${wokenMs} ms of 20000)`);
+  },
+);
+
+t.test(
+  'Admin.describeLogDirs: the data dir, partition sizes as the log has them, volume bytes',
+  async (t) => {
+    const topic = uniqueTopic('plt-logdirs');
+    await createTopic(t, topic, 2);
+    const producer = newProducer(t);
+    await producer.send({
+      messages: Array.from({ length: 4 }, (_, i) => ({ topic, partition: 1, key: `k${i}`, value: `v${i}` })),
+    });
+    const admin = new Admin(common);
+    t.teardown(() => admin.close());
+    const dirs = await admin.describeLogDirs({ topics: [{ name: topic, partitions: [0, 1] }] });
+    t.equal(dirs.length, 1, 'one broker');
+    const [dir] = dirs[0]!.results;
+    t.equal(dirs[0]!.results.length, 1, 'one log dir');
+    t.equal(dir!.logDir, resolve(b.dataDir));
+    const size = (p: number) => BigInt(b.broker.core.topics.partition(topic, p)!.sizeBytes);
+    t.same(
+      dir!.topics.map((x) => [
+        x.name,
+        x.partitions.map((p) => [p.partitionIndex, p.partitionSize, p.offsetLag]),
+      ]),
+      [
+        [
+          topic,
+          [
+            [0, size(0), 0n],
+            [1, size(1), 0n],
+          ],
+        ],
+      ],
+    );
+    t.ok(size(1) > 0n, 'partition 1 holds bytes');
+    t.ok(
+      dir!.totalBytes > 0n && dir!.usableBytes > 0n && dir!.usableBytes <= dir!.totalBytes,
+      'volume bytes',
+    );
   },
 );

@@ -48,7 +48,7 @@ t.test('registry', async (t) => {
     list.find((a) => a.apiKey === ApiKey.Produce),
     { apiKey: 0, minVersion: 0, maxVersion: 9 },
   );
-  t.equal(list.length, 26);
+  t.equal(list.length, 27);
 });
 
 t.test('decodeRequestFrame gives header and body', async (t) => {
@@ -71,7 +71,7 @@ t.test('ApiVersions v0 fallback answer for an unknown version carries error 35 a
   );
   t.equal(out.readInt32BE(4), 9);
   t.equal(out.readInt16BE(8), 35);
-  t.equal(out.readInt32BE(10), 26);
+  t.equal(out.readInt32BE(10), 27);
 });
 
 t.test('encoding skips fields the version lacks, and missing properties take defaults', async (t) => {

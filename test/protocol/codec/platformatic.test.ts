@@ -162,6 +162,7 @@ const requests: [string, Any, number, number, Any[]][] = [
   ['DescribeCluster v1', p.describeClusterV1, 60, 1, [false, 1]],
   ['ListGroups v4', p.listGroupsV4, 16, 4, [['STABLE']]],
   ['DescribeGroups v5', p.describeGroupsV5, 15, 5, [['g'], true]],
+  ['DescribeLogDirs v4', p.describeLogDirsV4, 35, 4, [[{ name: 't', partitions: [0, 2] }]]],
 ];
 
 t.test('request bodies written by @platformatic/kafka decode and re-encode identically', async (t) => {
@@ -187,6 +188,7 @@ t.test('decoded values from @platformatic/kafka', async (t) => {
   t.same(dec(6).topics, [{ name: 'x', topicId: uuid }]);
   t.same(dec(7).coordinatorKeys, ['g1', 'g2']);
   t.same(dec(8).groups, [{ groupId: 'g', topics: [{ name: 't', partitionIndexes: [0, 1] }] }]);
+  t.same(dec(requests.length - 1).topics, [{ topic: 't', partitions: [0, 2] }], 'DescribeLogDirs v4');
   t.equal(dec(8).requireStable, true);
   const produce = dec(2);
   t.equal(produce.topicData[0].partitionData[0].index, 2);
@@ -313,4 +315,33 @@ t.test('responses encoded by Samsa parse in @platformatic/kafka', async (t) => {
     throttleTimeMs: 0,
   });
   t.equal(pr.responses[0].partitionResponses[0].baseOffset, 99n);
+
+  const ld = await parses(p.describeLogDirsV4, 35, 4, {
+    throttleTimeMs: 0,
+    errorCode: 0,
+    results: [
+      {
+        errorCode: 0,
+        logDir: '/var/lib/samsa',
+        topics: [
+          {
+            name: 't',
+            partitions: [{ partitionIndex: 2, partitionSize: 4096, offsetLag: 0, isFutureKey: false }],
+          },
+        ],
+        totalBytes: 2 ** 40,
+        usableBytes: 2 ** 39,
+      },
+    ],
+  });
+  t.same(ld.results[0].topics[0].partitions[0], {
+    partitionIndex: 2,
+    partitionSize: 4096n,
+    offsetLag: 0n,
+    isFutureKey: false,
+  });
+  t.same(
+    [ld.results[0].logDir, ld.results[0].totalBytes, ld.results[0].usableBytes],
+    ['/var/lib/samsa', 2n ** 40n, 2n ** 39n],
+  );
 });
