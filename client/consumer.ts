@@ -43,7 +43,7 @@ export interface ConsumerOptions<K = Buffer | null, V = Buffer | null> extends C
   maxBufferedBytes?: number;
   /** Bound on one Fetch response (default 8 MiB). */
   fetchMaxBytes?: number;
-  /** Bound per partition per response (default 4 MiB). */
+  /** Bound per partition per response (default 1 MiB, as Kafka’s max.partition.fetch.bytes; measured fastest here). */
   partitionMaxBytes?: number;
   /** Default 500. */
   fetchMaxWaitMs?: number;
@@ -141,7 +141,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> extends EventEmitter
       {
         maxBufferedBytes,
         fetchMaxBytes: options.fetchMaxBytes ?? 8 * 1024 * 1024,
-        partitionMaxBytes: options.partitionMaxBytes ?? 4 * 1024 * 1024,
+        partitionMaxBytes: options.partitionMaxBytes ?? 1024 * 1024,
         fetchMaxWaitMs: options.fetchMaxWaitMs ?? 500,
         fetchMinBytes: options.fetchMinBytes ?? 1,
         checkCrcs: options.checkCrcs ?? true,
