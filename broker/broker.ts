@@ -115,6 +115,7 @@ export async function startBroker(options: Partial<BrokerConfig> & { logger?: Lo
     },
     dispatch: (frame, conn) => dispatcher.dispatch(frame, conn),
     log,
+    onBrokerClose: (kind) => metrics.connectionsClosed.inc({ reason: kind }),
   });
   const port = listener.port;
   const admin =

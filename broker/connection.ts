@@ -18,6 +18,9 @@ export class CloseConnection extends Error {
 }
 
 export type Response = Buffer[] | null;
+
+/** Why the broker closed a connection (a metric label: a closed set). */
+export type CloseKind = 'bad_input' | 'idle' | 'shutdown' | 'internal_error' | 'connection_limit';
 export type Dispatch = (frame: Buffer, conn: Connection) => Response | Promise<Response>;
 
 export interface ConnectionLimits {
@@ -45,7 +48,7 @@ export class Connection {
   private paused = false;
   private drainWaiters: (() => void)[] = [];
   private onIdle = (): void => {
-    if (this.pending.length === 0) this.close('idle for longer than connections.max.idle.ms');
+    if (this.pending.length === 0) this.close('idle for longer than connections.max.idle.ms', 'idle');
   };
 
   constructor(
@@ -54,6 +57,7 @@ export class Connection {
     private readonly limits: ConnectionLimits,
     private readonly log: Logger,
     private readonly onClose: (c: Connection) => void,
+    private readonly onBrokerClose: (kind: CloseKind) => void = () => {},
   ) {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
     socket.setNoDelay(true);
@@ -83,9 +87,10 @@ export class Connection {
     return this.pending.length;
   }
 
-  close(reason: string): void {
+  close(reason: string, kind: CloseKind = 'bad_input'): void {
     if (this.closed) return;
     this.closed = true;
+    this.onBrokerClose(kind);
     this.log.info({ remote: this.remote, reason }, `closing connection from ${this.remote}: ${reason}`);
     this.socket.destroy();
   }
@@ -179,7 +184,7 @@ export class Connection {
       this.close(err.message);
     } else {
       this.log.error({ remote: this.remote, err }, 'request handler failed; closing the connection');
-      this.close(`internal error: ${(err as Error)?.message ?? String(err)}`);
+      this.close(`internal error: ${(err as Error)?.message ?? String(err)}`, 'internal_error');
     }
   }
 

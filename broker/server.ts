@@ -4,7 +4,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { Connection, type ConnectionLimits, type Dispatch } from './connection.js';
+import { type CloseKind, Connection, type ConnectionLimits, type Dispatch } from './connection.js';
 
 export interface ListenerOptions {
   host: string;
@@ -13,6 +13,8 @@ export interface ListenerOptions {
   limits: ConnectionLimits;
   dispatch: Dispatch;
   log: Logger;
+  /** Told each time the broker closes a connection, with why. */
+  onBrokerClose?: (kind: CloseKind) => void;
 }
 
 export class Listener {
@@ -47,11 +49,17 @@ export class Listener {
         { remote: `${socket.remoteAddress}:${socket.remotePort}`, connectionsMax: this.opts.connectionsMax },
         'refusing connection: max.connections reached',
       );
+      this.opts.onBrokerClose?.('connection_limit');
       socket.destroy();
       return;
     }
-    const conn = new Connection(socket, this.opts.dispatch, this.opts.limits, this.opts.log, (c) =>
-      this.connections.delete(c),
+    const conn = new Connection(
+      socket,
+      this.opts.dispatch,
+      this.opts.limits,
+      this.opts.log,
+      (c) => this.connections.delete(c),
+      this.opts.onBrokerClose,
     );
     this.connections.add(conn);
   }
@@ -63,7 +71,7 @@ export class Listener {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([drained, new Promise<void>((r) => (timer = setTimeout(r, drainMs)))]);
     clearTimeout(timer);
-    for (const c of this.connections) c.close('broker shutting down');
+    for (const c of this.connections) c.close('broker shutting down', 'shutdown');
     await closed;
   }
 }

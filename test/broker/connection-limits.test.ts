@@ -111,6 +111,7 @@ t.test('an idle connection is closed after connectionIdleMs', async (t) => {
   const socket = connect(broker.port, '127.0.0.1');
   await new Promise<void>((resolve) => socket.on('close', () => resolve()));
   t.ok(Date.now() - started >= 90, 'not before the idle time');
+  t.equal(broker.core.metrics.connectionsClosed.get({ reason: 'idle' }), 1, 'counted as an idle close');
 });
 
 t.test('a parked fetch is answered when the broker shuts down', async (t) => {
