@@ -7,13 +7,12 @@
  *
  * Prints a Markdown table of records/s and MB/s for each client and direction.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { startBrokerProcess } from './broker-process.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, def: number): number => {
@@ -22,35 +21,6 @@ const arg = (name: string, def: number): number => {
 };
 const records = arg('records', 500_000);
 const size = arg('size', 100);
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-
-async function startBrokerProcess(dataDir: string): Promise<{ port: number; proc: ChildProcess }> {
-  const proc = spawn(
-    process.execPath,
-    [
-      join(root, 'dist/client/cli/main.js'),
-      'broker',
-      'start',
-      '--data-dir',
-      dataDir,
-      '--port',
-      '0',
-      '--admin-port',
-      '-1',
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const lines = createInterface({ input: proc.stdout! });
-  for await (const line of lines) {
-    const m = /"port":(\d+)/.exec(line);
-    if (m && line.includes('broker ready')) {
-      lines.removeAllListeners();
-      proc.stdout!.resume();
-      return { port: Number(m[1]), proc };
-    }
-  }
-  throw new Error('broker exited before it was ready');
-}
 
 interface Row {
   client: string;
@@ -118,7 +88,8 @@ async function kafkajsProduce(port: number, topic: string): Promise<number> {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'samsa-bench-'));
-  const { port, proc } = await startBrokerProcess(join(dir, 'data'));
+  const broker = await startBrokerProcess(join(dir, 'data'));
+  const { port } = broker;
   try {
     const file = join(dir, 'records.txt');
     const line = 'x'.repeat(size - 1);
@@ -139,8 +110,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    proc.kill('SIGTERM');
-    await new Promise((r) => proc.once('exit', r));
+    await broker.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -14,15 +14,13 @@
  * consumer group (Samsa also with `assign`, no group). Each figure is the median of R runs.
  * Prints a Markdown table with records/s and the ratios to kafkajs and platformatic.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Consumer as PlatformaticConsumer, Producer as PlatformaticProducer } from '@platformatic/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import { Admin, Consumer, Producer } from '../../client/index.js';
+import { startBrokerProcess } from './broker-process.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, def: number): number => {
@@ -34,39 +32,6 @@ const size = arg('size', 100);
 const runs = arg('runs', 3);
 const perRequest = 1000;
 const inFlight = arg('inflight', 64);
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-
-async function startBrokerProcess(dataDir: string): Promise<{ port: number; proc: ChildProcess }> {
-  const configFile = join(dirname(dataDir), 'broker.properties');
-  writeFileSync(configFile, 'group.initial.rebalance.delay.ms=0\n');
-  const proc = spawn(
-    process.execPath,
-    [
-      join(root, 'dist/client/cli/main.js'),
-      'broker',
-      'start',
-      '--data-dir',
-      dataDir,
-      '--port',
-      '0',
-      '--admin-port',
-      '-1',
-      '--config',
-      configFile,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const lines = createInterface({ input: proc.stdout! });
-  for await (const line of lines) {
-    const m = /"port":(\d+)/.exec(line);
-    if (m && line.includes('broker ready')) {
-      lines.removeAllListeners();
-      proc.stdout!.resume();
-      return { port: Number(m[1]), proc };
-    }
-  }
-  throw new Error('broker exited before it was ready');
-}
 
 let topicSeq = 0;
 async function newTopic(admin: Admin, stem: string): Promise<string> {
@@ -263,7 +228,8 @@ async function measure(label: string, fn: () => Promise<number>): Promise<number
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'samsa-client-bench-'));
-  const { port, proc } = await startBrokerProcess(join(dir, 'data'));
+  const broker = await startBrokerProcess(join(dir, 'data'));
+  const { port } = broker;
   const brokers = [`127.0.0.1:${port}`];
   const admin = new Admin({ brokers });
   try {
@@ -332,8 +298,7 @@ async function main(): Promise<void> {
     table('consume', consume, consume[2]![1], consume[3]![1]);
   } finally {
     await admin.close();
-    proc.kill('SIGTERM');
-    await new Promise((r) => proc.once('exit', r));
+    await broker.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
