@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import { registerBenchCommands } from './bench.js';
 import { registerBrokerCommands } from './broker-command.js';
 import { registerClusterCommands } from './cluster.js';
 import { registerConsumeCommand } from './consume.js';
@@ -61,6 +62,7 @@ if (brokerGroup)
 registerTopicCommands(program);
 registerProduceCommand(program);
 registerConsumeCommand(program);
+registerBenchCommands(program);
 registerGroupCommands(program);
 registerClusterCommands(program);
 
