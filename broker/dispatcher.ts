@@ -20,6 +20,7 @@ const API_VERSIONS = 18;
 export class Dispatcher {
   private readonly handlers = new Map<number, ApiHandler>();
   readonly ranges: ApiRange[];
+  private readonly rangeByKey: Map<number, ApiRange>;
 
   constructor(
     private readonly core: BrokerCore,
@@ -36,6 +37,7 @@ export class Dispatcher {
       .map((h) => this.implementedRange(h))
       .filter((r): r is ApiRange => r !== null)
       .sort((a, b) => a.apiKey - b.apiKey);
+    this.rangeByKey = new Map(this.ranges.map((r) => [r.apiKey, r]));
   }
 
   /** A handler's versions narrowed to those the codec can decode and encode. */
@@ -54,7 +56,7 @@ export class Dispatcher {
   }
 
   private supports(apiKey: number, version: number): boolean {
-    const r = this.ranges.find((x) => x.apiKey === apiKey);
+    const r = this.rangeByKey.get(apiKey);
     return r !== undefined && version >= r.minVersion && version <= r.maxVersion;
   }
 

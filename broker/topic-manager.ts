@@ -9,6 +9,7 @@ import { type LogManager, PARTITIONS_PER_TOPIC_MAX as topicPartitionsMax } from 
 import type { PartitionLog } from '../storage/partition-log.js';
 import { AppendWaiters } from './append-waiters.js';
 import type { BrokerConfig } from './config.js';
+import { storageErrorOutcome } from './storage-errors.js';
 import { InvalidTopicConfig, validateTopicConfigs } from './topic-configs.js';
 import { isInternalTopic, topicNameProblem } from './topic-names.js';
 
@@ -213,10 +214,6 @@ export class TopicManager {
   }
 
   private storageFailure(err: unknown, what: string): Outcome {
-    this.log.error({ err }, `failed to ${what}`);
-    const code = (err as { code?: string }).code ?? '';
-    if (/CONFIG/i.test(code)) return fail(E.INVALID_CONFIG, (err as Error).message);
-    if (/EXISTS/i.test(code)) return fail(E.TOPIC_ALREADY_EXISTS, (err as Error).message);
-    return fail(E.KAFKA_STORAGE_ERROR, `could not ${what}: ${(err as Error).message}`);
+    return storageErrorOutcome(err, this.log, what);
   }
 }
