@@ -17,6 +17,9 @@ export const CompressionId = {
 export type CompressionName = keyof typeof CompressionId;
 export type CompressionIdValue = (typeof CompressionId)[CompressionName];
 
+/** The highest compression id Kafka defines (zstd); attribute values above it are unknown. */
+export const COMPRESSION_ID_MAX = CompressionId.zstd;
+
 /** Attribute bits that hold the compression id. */
 export const COMPRESSION_ATTRIBUTE_MASK = 0x07;
 
@@ -90,8 +93,12 @@ const codecs = new Map<number, CompressionCodec>([
 
 /** Install (or replace) the codec for `codec.id` (0-4). */
 export function registerCodec(codec: CompressionCodec): void {
-  if (!Number.isInteger(codec.id) || codec.id < 0 || codec.id > 4) {
-    throw new CompressionError('COMPRESSION_UNKNOWN', codec.id, `compression id ${codec.id} is not in 0..4`);
+  if (!Number.isInteger(codec.id) || codec.id < 0 || codec.id > COMPRESSION_ID_MAX) {
+    throw new CompressionError(
+      'COMPRESSION_UNKNOWN',
+      codec.id,
+      `compression id ${codec.id} is not in 0..${COMPRESSION_ID_MAX}`,
+    );
   }
   codecs.set(codec.id, codec);
 }

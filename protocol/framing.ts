@@ -52,10 +52,15 @@ export function isSupported(apiKey: number, version: number): boolean {
   return requestCodec(apiKey, version) !== undefined;
 }
 
+/** Each known API's flexible request versions, parsed once. */
+const flexibleRanges = new Map(
+  [...apiSchemas].map(([key, api]) => [key, parseVersionRange(api.request.flexibleVersions)]),
+);
+
 /** Whether a version of a known API is flexible (also for versions beyond those implemented). */
 function isFlexible(apiKey: number, version: number): boolean {
-  const api = apiSchemas.get(apiKey);
-  return api !== undefined && inRange(parseVersionRange(api.request.flexibleVersions), version);
+  const range = flexibleRanges.get(apiKey);
+  return range !== undefined && inRange(range, version);
 }
 
 export function requestHeaderVersion(apiKey: number, version: number): number {

@@ -91,9 +91,10 @@ export class Reader {
 
   /** Reserves n bytes; returns their start, or -1 (and fails) when fewer are left. */
   private take(n: number): number {
+    if (this.failed) return -1;
     const p = this.pos;
-    if (this.failed || this.end - p < n) {
-      this.fail('SHORT_READ', p, `need ${n} bytes, ${this.failed ? 0 : this.end - p} left`);
+    if (this.end - p < n) {
+      this.fail('SHORT_READ', p, `need ${n} bytes, ${this.end - p} left`);
       return -1;
     }
     this.pos = p + n;

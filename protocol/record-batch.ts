@@ -9,6 +9,7 @@
  */
 import {
   COMPRESSION_ATTRIBUTE_MASK,
+  COMPRESSION_ID_MAX,
   CompressionId,
   type CompressionName,
   compress,
@@ -57,7 +58,6 @@ export const MAGIC_V2 = 2;
 export const TIMESTAMP_TYPE_MASK = 0x08;
 export const TRANSACTIONAL_FLAG_MASK = 0x10;
 export const CONTROL_FLAG_MASK = 0x20;
-export const DELETE_HORIZON_FLAG_MASK = 0x40;
 
 export const NO_TIMESTAMP = -1;
 export const NO_PRODUCER_ID = -1;
@@ -204,62 +204,73 @@ export type BatchCheck = { ok: true; size: number } | { ok: false; error: Record
  * Validate the framing, magic, size limit, offset range, CRC and record count of the batch at
  * `pos`. Returns its size or a structured error; never throws for bad input.
  */
+function batchFailure(code: RecordBatchError['code'], message: string, pos: number): BatchCheck {
+  return { ok: false, error: new RecordBatchError(code, message, pos) };
+}
+
 export function validateBatch(buf: Buffer, pos: number, opts: ValidateBatchOptions = {}): BatchCheck {
   const end = opts.end ?? buf.length;
   const remaining = end - pos;
-  const fail = (code: RecordBatchError['code'], message: string): BatchCheck => ({
-    ok: false,
-    error: new RecordBatchError(code, message, pos),
-  });
   if (remaining < HEADER_SIZE_UP_TO_MAGIC) {
-    return fail(
+    return batchFailure(
       'BATCH_TRUNCATED',
       `only ${remaining} bytes left at ${pos}, a batch header needs at least 17`,
+      pos,
     );
   }
   const magic = buf[pos + MAGIC_OFFSET]!;
-  if (magic !== MAGIC_V2) return fail('BATCH_BAD_MAGIC', `batch at ${pos} has magic ${magic}, expected 2`);
+  if (magic !== MAGIC_V2)
+    return batchFailure('BATCH_BAD_MAGIC', `batch at ${pos} has magic ${magic}, expected 2`, pos);
   const length = buf.readInt32BE(pos + BATCH_LENGTH_OFFSET);
   if (length < RECORD_BATCH_OVERHEAD - LOG_OVERHEAD) {
-    return fail(
+    return batchFailure(
       'BATCH_BAD_LENGTH',
       `batch at ${pos} has batchLength ${length}, less than the 49-byte header`,
+      pos,
     );
   }
   const size = length + LOG_OVERHEAD;
   if (opts.batchBytesMax !== undefined && size > opts.batchBytesMax) {
-    return fail(
+    return batchFailure(
       'BATCH_TOO_LARGE',
       `batch at ${pos} is ${size} bytes, over the limit of ${opts.batchBytesMax}`,
+      pos,
     );
   }
   if (size > remaining) {
-    return fail('BATCH_TRUNCATED', `batch at ${pos} is ${size} bytes but only ${remaining} are present`);
+    return batchFailure(
+      'BATCH_TRUNCATED',
+      `batch at ${pos} is ${size} bytes but only ${remaining} are present`,
+      pos,
+    );
   }
   const baseOffset = readInt64(buf, pos);
   const lastOffsetDelta = buf.readInt32BE(pos + LAST_OFFSET_DELTA_OFFSET);
   if (baseOffset < 0 || lastOffsetDelta < 0 || baseOffset + lastOffsetDelta > Number.MAX_SAFE_INTEGER) {
-    return fail(
+    return batchFailure(
       'BATCH_BAD_OFFSET',
       `batch at ${pos} has baseOffset ${baseOffset} / lastOffsetDelta ${lastOffsetDelta} out of range`,
+      pos,
     );
   }
   if (opts.verifyCrc !== false) {
     const stored = buf.readUInt32BE(pos + CRC_OFFSET);
     const actual = crc32c(buf, pos + CRC_COVERAGE_START, pos + size);
     if (stored !== actual) {
-      return fail(
+      return batchFailure(
         'BATCH_BAD_CRC',
         `batch at ${pos} has CRC ${stored.toString(16)}, computed ${actual.toString(16)}: corrupt`,
+        pos,
       );
     }
   }
   if (opts.checkRecordsCount !== false) {
     const count = buf.readInt32BE(pos + RECORDS_COUNT_OFFSET);
     if (count <= 0 || count !== lastOffsetDelta + 1) {
-      return fail(
+      return batchFailure(
         'BATCH_COUNT_MISMATCH',
         `batch at ${pos} has recordsCount ${count} but lastOffsetDelta ${lastOffsetDelta} (expected count = delta + 1 > 0)`,
+        pos,
       );
     }
   }
@@ -395,7 +406,7 @@ export function encodeRecordBatch(opts: EncodeBatchOptions): Buffer {
     typeof opts.compression === 'string'
       ? CompressionId[opts.compression]
       : (opts.compression ?? CompressionId.none);
-  if (!Number.isInteger(compressionId) || compressionId < 0 || compressionId > 4) {
+  if (!Number.isInteger(compressionId) || compressionId < 0 || compressionId > COMPRESSION_ID_MAX) {
     throw new RecordBatchError('BATCH_INVALID_ARGUMENT', `unknown compression ${String(opts.compression)}`);
   }
   const now = opts.now ?? Date.now();

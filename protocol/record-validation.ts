@@ -6,7 +6,7 @@
  * stops a batch that claims a billion records (and would move offsets by a billion) or a
  * decompression bomb. No per-record allocation: one varint read per field walked.
  */
-import { CompressionId, decompress } from './compression.js';
+import { COMPRESSION_ATTRIBUTE_MASK, CompressionId, decompress } from './compression.js';
 import {
   ATTRIBUTES_OFFSET,
   BATCH_LENGTH_OFFSET,
@@ -30,8 +30,6 @@ export interface RecordsProblem {
   message: string;
 }
 
-const COMPRESSION_MASK = 0x07;
-
 /**
  * Returns null when the records of the batch at `pos` are well formed, or what is wrong.
  * Assumes the batch header was already framed (batchLength within the buffer).
@@ -43,7 +41,7 @@ export function checkBatchRecords(
 ): RecordsProblem | null {
   const end = pos + LOG_OVERHEAD + buf.readInt32BE(pos + BATCH_LENGTH_OFFSET);
   const count = buf.readInt32BE(pos + RECORDS_COUNT_OFFSET);
-  const compression = buf.readInt16BE(pos + ATTRIBUTES_OFFSET) & COMPRESSION_MASK;
+  const compression = buf.readInt16BE(pos + ATTRIBUTES_OFFSET) & COMPRESSION_ATTRIBUTE_MASK;
   let data: Buffer = buf;
   let p = pos + RECORDS_OFFSET;
   let stop = end;

@@ -12,7 +12,6 @@
  * (a reused object, so the hot loops of a record decoder allocate nothing).
  */
 
-export const VARINT_BYTES_MAX = 5;
 export const VARLONG_BYTES_MAX = 10;
 export const UVARINT_BYTES_MAX = 5;
 

@@ -107,25 +107,6 @@ function parseBool(key: string, value: string): boolean {
   throw new InvalidConfigError(key, value, 'must be true or false');
 }
 
-/** Every topic config key Samsa knows (acted on or passthrough). */
-export const KNOWN_TOPIC_CONFIGS: ReadonlySet<string> = new Set([
-  'segment.bytes',
-  'segment.ms',
-  'segment.index.bytes',
-  'index.interval.bytes',
-  'retention.ms',
-  'retention.bytes',
-  'max.message.bytes',
-  'flush.messages',
-  'flush.ms',
-  'cleanup.policy',
-  'message.timestamp.type',
-  'min.insync.replicas',
-  'unclean.leader.election.enable',
-  'compression.type',
-  ...PASSTHROUGH_TOPIC_CONFIGS,
-]);
-
 /**
  * Apply Kafka-style string overrides to `defaults`. Throws InvalidConfigError naming the key
  * and value for an unknown key or a bad value.

@@ -7,7 +7,7 @@
  * Not thread-safe: owned by one LogSegment.
  */
 import type { StorageFs } from './fs.js';
-import { io, readFully, writeFully } from './io.js';
+import { io, writeFully } from './io.js';
 
 const INITIAL_CAPACITY_ENTRIES = 64;
 
@@ -185,20 +185,5 @@ export abstract class IndexFile {
   delete(): void {
     this.closeQuietly();
     if (this.fs.existsSync(this.path)) io('delete-index', this.path, () => this.fs.unlinkSync(this.path));
-  }
-
-  /** Read back raw file bytes (tests). */
-  readFileBytes(): Buffer {
-    return io('read-index', this.path, () => {
-      const fd = this.fs.openSync(this.path, 'r');
-      try {
-        const size = this.fs.fstatSync(fd).size;
-        const b = Buffer.alloc(size);
-        readFully(this.fs, fd, this.path, b, 0, size, 0);
-        return b;
-      } finally {
-        this.fs.closeSync(fd);
-      }
-    });
   }
 }

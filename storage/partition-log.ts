@@ -8,12 +8,14 @@
  * calls throw PartitionOfflineError. Bad input throws typed errors and changes nothing.
  */
 
-import { COMPRESSION_ATTRIBUTE_MASK } from '../protocol/compression.js';
+import { COMPRESSION_ATTRIBUTE_MASK, COMPRESSION_ID_MAX } from '../protocol/compression.js';
 import {
+  batchAttributes,
   batchLastOffsetDelta,
   batchMaxTimestamp,
   batchPartitionLeaderEpoch,
   batchRecordsCount,
+  batchSize,
   CONTROL_FLAG_MASK,
   DECOMPRESSED_BYTES_MAX_DEFAULT,
   decodeRecordBatch,
@@ -44,8 +46,6 @@ import { loadSegments, type RecoveryReport } from './recovery.js';
 import { type RetentionReason, type RetentionSegment, segmentsToDelete } from './retention.js';
 import { LogSegment, type SegmentEnv } from './segment.js';
 import type { LogSegments } from './segments.js';
-
-const COMPRESSION_ID_MAX = 4;
 
 export interface PartitionLogOptions {
   dir: string;
@@ -275,19 +275,17 @@ export class PartitionLog {
     let expectNext = this.endOffset;
     let firstOffset = -1;
     let pos = 0;
+    const validation = { batchBytesMax: assign ? cfg.maxMessageBytes : undefined, checkRecordsCount: assign };
     while (pos < batches.length) {
-      const check = validateBatch(batches, pos, {
-        batchBytesMax: assign ? cfg.maxMessageBytes : undefined,
-        checkRecordsCount: assign,
-      });
+      const check = validateBatch(batches, pos, validation);
       if (!check.ok) {
         const e = check.error;
         if (e.code === 'BATCH_TOO_LARGE') {
-          throw new RecordTooLargeError(name, batches.readInt32BE(pos + 8) + 12, cfg.maxMessageBytes);
+          throw new RecordTooLargeError(name, batchSize(batches, pos), cfg.maxMessageBytes);
         }
         throw new InvalidBatchError(name, e.code, e.message, e);
       }
-      const attributes = batches.readInt16BE(pos + 21);
+      const attributes = batchAttributes(batches, pos);
       if ((attributes & COMPRESSION_ATTRIBUTE_MASK) > COMPRESSION_ID_MAX) {
         throw new InvalidBatchError(
           name,
@@ -325,6 +323,7 @@ export class PartitionLog {
         expectNext = base + delta + 1;
       }
       recordCount += batchRecordsCount(batches, pos);
+      maxTimestamp = Math.max(maxTimestamp, batchMaxTimestamp(batches, pos));
       pos += check.size;
     }
     const lastOffset = expectNext - 1;
@@ -332,15 +331,14 @@ export class PartitionLog {
     const logAppendTime = assign && cfg.messageTimestampType === 'LogAppendTime';
     if (assign) {
       let offset = this.endOffset;
-      for (let p = 0; p < batches.length; p += batches.readInt32BE(p + 8) + 12) {
+      for (let p = 0; p < batches.length; p += batchSize(batches, p)) {
         setBaseOffset(batches, p, offset);
         if (opts.leaderEpoch !== undefined) setPartitionLeaderEpoch(batches, p, opts.leaderEpoch);
         if (logAppendTime) setLogAppendTime(batches, p, now);
         offset += batchLastOffsetDelta(batches, p) + 1;
       }
-    }
-    for (let p = 0; p < batches.length; p += batches.readInt32BE(p + 8) + 12) {
-      maxTimestamp = Math.max(maxTimestamp, batchMaxTimestamp(batches, p));
+      // LogAppendTime rewrote every batch's maxTimestamp to now.
+      if (logAppendTime) maxTimestamp = now;
     }
     return this.guard(() => {
       let active = this.segments.last!;
@@ -349,7 +347,7 @@ export class PartitionLog {
       this.endOffset = lastOffset + 1;
       if (assign && opts.leaderEpoch !== undefined) this.epochs.assign(opts.leaderEpoch, firstOffset);
       else {
-        for (let p = 0; p < batches.length; p += batches.readInt32BE(p + 8) + 12) {
+        for (let p = 0; p < batches.length; p += batchSize(batches, p)) {
           const epoch = batchPartitionLeaderEpoch(batches, p);
           if (epoch >= 0) this.epochs.assign(epoch, readInt64(batches, p));
         }

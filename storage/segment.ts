@@ -536,5 +536,3 @@ export class LogSegment {
       io('delete-segment', this.logPath, () => this.fs.unlinkSync(this.logPath));
   }
 }
-
-export const segmentDescription = (s: LogSegment): string => `${s.logPath} (${s.size} bytes)`;
