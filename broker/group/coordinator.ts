@@ -12,9 +12,10 @@
  * Not thread-safe; everything runs on the event loop. Results of JoinGroup/SyncGroup are
  * promises that resolve when the rebalance step completes.
  */
+
+import { ErrorCode } from '../../protocol/error-codes.js';
 import { type Clock, SystemClock, type TimerHandle } from './clock.js';
 import { type GroupCoordinatorConfig, resolveGroupConfig } from './config.js';
-import { GroupError } from './error-codes.js';
 import type { ClassicGroup, GroupState } from './group.js';
 import type { GroupLog } from './group-log.js';
 import { appendErrorCode, GroupStore } from './group-store.js';
@@ -135,7 +136,7 @@ export class GroupCoordinator {
     if (this.expirationTimer) this.clock.clearTimer(this.expirationTimer);
     this.expirationTimer = null;
     for (const group of this.store.groups.values())
-      this.membership.shutDown(group, GroupError.NOT_COORDINATOR);
+      this.membership.shutDown(group, ErrorCode.NOT_COORDINATOR);
     await this.store.drain();
   }
 
@@ -189,19 +190,19 @@ export class GroupCoordinator {
 
   private groupStatusError(groupId: string | null | undefined, api: GroupApi): number {
     if (typeof groupId !== 'string' || (groupId === '' && !apisAllowingEmptyGroupId.has(api))) {
-      return GroupError.INVALID_GROUP_ID;
+      return ErrorCode.INVALID_GROUP_ID;
     }
-    if (this.phase === 'loading') return GroupError.COORDINATOR_LOAD_IN_PROGRESS;
-    if (this.phase !== 'active') return GroupError.COORDINATOR_NOT_AVAILABLE;
-    if (!this.ownsPartition(this.partitionFor(groupId))) return GroupError.NOT_COORDINATOR;
-    return GroupError.NONE;
+    if (this.phase === 'loading') return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+    if (this.phase !== 'active') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (!this.ownsPartition(this.partitionFor(groupId))) return ErrorCode.NOT_COORDINATOR;
+    return ErrorCode.NONE;
   }
 
   // ---------------------------------------------------------------- membership
 
   joinGroup(a: JoinArgs): Promise<JoinResult> {
     const statusError = this.groupStatusError(a.groupId, 'join');
-    if (statusError !== GroupError.NONE) return Promise.resolve(joinError(a.memberId, statusError));
+    if (statusError !== ErrorCode.NONE) return Promise.resolve(joinError(a.memberId, statusError));
     return this.membership.joinGroup(a);
   }
 
@@ -209,18 +210,18 @@ export class GroupCoordinator {
     const statusError = this.groupStatusError(a.groupId, 'sync');
     // The rebalance state is not known while loading: have the member rejoin (older clients
     // do not expect COORDINATOR_LOAD_IN_PROGRESS here).
-    if (statusError === GroupError.COORDINATOR_LOAD_IN_PROGRESS) {
-      return Promise.resolve(syncError(GroupError.REBALANCE_IN_PROGRESS));
+    if (statusError === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) {
+      return Promise.resolve(syncError(ErrorCode.REBALANCE_IN_PROGRESS));
     }
-    if (statusError !== GroupError.NONE) return Promise.resolve(syncError(statusError));
+    if (statusError !== ErrorCode.NONE) return Promise.resolve(syncError(statusError));
     return this.membership.syncGroup(a);
   }
 
   heartbeat(a: HeartbeatArgs): number {
     const statusError = this.groupStatusError(a.groupId, 'heartbeat');
     // While loading, answer blindly: the member's state is not known yet.
-    if (statusError === GroupError.COORDINATOR_LOAD_IN_PROGRESS) return GroupError.NONE;
-    if (statusError !== GroupError.NONE) return statusError;
+    if (statusError === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) return ErrorCode.NONE;
+    if (statusError !== ErrorCode.NONE) return statusError;
     return this.membership.heartbeat(a);
   }
 
@@ -231,7 +232,7 @@ export class GroupCoordinator {
 
   leaveGroup(a: LeaveArgs): LeaveResult {
     const statusError = this.groupStatusError(a.groupId, 'leave');
-    if (statusError !== GroupError.NONE) return { errorCode: statusError, members: [] };
+    if (statusError !== ErrorCode.NONE) return { errorCode: statusError, members: [] };
     return this.membership.leaveGroup(a);
   }
 
@@ -244,7 +245,7 @@ export class GroupCoordinator {
   /** Committed offsets of a group: of the listed partitions, or of every partition when `topics` is null. */
   fetchOffsets(groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null): FetchResult {
     const statusError = this.groupStatusError(groupId, 'fetch');
-    if (statusError !== GroupError.NONE) return { errorCode: statusError, topics: [] };
+    if (statusError !== ErrorCode.NONE) return { errorCode: statusError, topics: [] };
     return this.offsets.fetchOffsets(groupId, topics);
   }
 
@@ -253,7 +254,7 @@ export class GroupCoordinator {
     topics: { name: string; partitions: number[] }[],
   ): Promise<{ errorCode: number; topics: PartitionErrors }> {
     const statusError = this.groupStatusError(groupId, 'offsetDelete');
-    if (statusError !== GroupError.NONE) return { errorCode: statusError, topics: [] };
+    if (statusError !== ErrorCode.NONE) return { errorCode: statusError, topics: [] };
     return this.offsets.deleteOffsets(groupId, topics);
   }
 
@@ -261,9 +262,9 @@ export class GroupCoordinator {
 
   listGroups(statesFilter: string[]): { errorCode: number; groups: GroupOverview[] } {
     if (this.phase !== 'active' && this.phase !== 'loading') {
-      return { errorCode: GroupError.COORDINATOR_NOT_AVAILABLE, groups: [] };
+      return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, groups: [] };
     }
-    const errorCode = this.phase === 'loading' ? GroupError.COORDINATOR_LOAD_IN_PROGRESS : GroupError.NONE;
+    const errorCode = this.phase === 'loading' ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NONE;
     const wanted = new Set(statesFilter.map((s) => s.toLowerCase()));
     const groups: GroupOverview[] = [];
     for (const g of this.store.groups.values()) {
@@ -276,12 +277,12 @@ export class GroupCoordinator {
   describeGroup(groupId: string): GroupDescription {
     const statusError = this.groupStatusError(groupId, 'describe');
     const empty = { groupId, protocolType: '', protocolData: '', members: [] };
-    if (statusError !== GroupError.NONE) return { errorCode: statusError, groupState: '', ...empty };
+    if (statusError !== ErrorCode.NONE) return { errorCode: statusError, groupState: '', ...empty };
     const group = this.store.get(groupId);
-    if (!group) return { errorCode: GroupError.NONE, groupState: 'Dead', ...empty };
+    if (!group) return { errorCode: ErrorCode.NONE, groupState: 'Dead', ...empty };
     const stable = group.is('Stable');
     return {
-      errorCode: GroupError.NONE,
+      errorCode: ErrorCode.NONE,
       groupId,
       groupState: group.state,
       protocolType: group.protocolType ?? '',
@@ -303,13 +304,13 @@ export class GroupCoordinator {
     for (const groupId of groupIds) {
       if (results.has(groupId)) continue;
       const statusError = this.groupStatusError(groupId, 'delete');
-      if (statusError !== GroupError.NONE) {
+      if (statusError !== ErrorCode.NONE) {
         results.set(groupId, statusError);
         continue;
       }
       const group = this.store.get(groupId);
-      if (!group || group.is('Dead')) results.set(groupId, GroupError.GROUP_ID_NOT_FOUND);
-      else if (!group.is('Empty')) results.set(groupId, GroupError.NON_EMPTY_GROUP);
+      if (!group || group.is('Dead')) results.set(groupId, ErrorCode.GROUP_ID_NOT_FOUND);
+      else if (!group.is('Empty')) results.set(groupId, ErrorCode.NON_EMPTY_GROUP);
       else {
         this.membership.cancelGroupTimers(group);
         this.store.remove(group);
@@ -325,13 +326,13 @@ export class GroupCoordinator {
         records.push(groupRecord(group.groupId, null));
         try {
           await this.store.append(group.groupId, records);
-          results.set(group.groupId, GroupError.NONE);
+          results.set(group.groupId, ErrorCode.NONE);
         } catch (err) {
           this.log.error({ groupId: group.groupId, err }, 'storing group deletion failed');
           results.set(group.groupId, appendErrorCode(err, 'group'));
         }
       }),
     );
-    return groupIds.map((groupId) => ({ groupId, errorCode: results.get(groupId) ?? GroupError.NONE }));
+    return groupIds.map((groupId) => ({ groupId, errorCode: results.get(groupId) ?? ErrorCode.NONE }));
   }
 }

@@ -6,8 +6,9 @@
  *
  * Not thread-safe; everything runs on the event loop.
  */
+
+import { ErrorCode } from '../../protocol/error-codes.js';
 import type { Clock } from './clock.js';
-import { GroupError } from './error-codes.js';
 import { ClassicGroup, type CommittedOffset } from './group.js';
 import type { GroupLog } from './group-log.js';
 import { EMPTY_BYTES, GroupMember } from './member.js';
@@ -29,12 +30,12 @@ import type { GroupLogger } from './types.js';
 export function appendErrorCode(err: unknown, what: 'group' | 'offsets'): number {
   const code = (err as { code?: unknown } | null)?.code;
   if (code === 'RECORD_TOO_LARGE' || code === 'APPEND_TOO_LARGE') {
-    return what === 'offsets' ? GroupError.INVALID_COMMIT_OFFSET_SIZE : GroupError.UNKNOWN_SERVER_ERROR;
+    return what === 'offsets' ? ErrorCode.INVALID_COMMIT_OFFSET_SIZE : ErrorCode.UNKNOWN_SERVER_ERROR;
   }
   if (code === 'STORAGE_IO' || code === 'PARTITION_OFFLINE' || code === 'LOG_CLOSED') {
-    return GroupError.NOT_COORDINATOR;
+    return ErrorCode.NOT_COORDINATOR;
   }
-  return GroupError.COORDINATOR_NOT_AVAILABLE;
+  return ErrorCode.COORDINATOR_NOT_AVAILABLE;
 }
 
 export interface GroupStoreOptions {
@@ -140,7 +141,7 @@ export class GroupStore {
     };
     try {
       await this.append(group.groupId, [groupRecord(group.groupId, stored)]);
-      return GroupError.NONE;
+      return ErrorCode.NONE;
     } catch (err) {
       this.opts.log.error({ groupId: group.groupId, err }, 'storing group metadata failed');
       return appendErrorCode(err, 'group');

@@ -18,8 +18,8 @@
  * later); the broker's connection pipeline keeps responses in request order.
  */
 import type * as Api from '../../protocol/apis/index.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
 import type { FetchResult, GroupCoordinator } from './coordinator.js';
-import { GroupError } from './error-codes.js';
 
 /** What a group handler needs to know about the request (the broker's RequestContext fits). */
 export interface GroupRequestContext {
@@ -74,17 +74,17 @@ export function createGroupHandlers(
       port: -1,
     });
     if (keyType === COORDINATOR_KEY_TYPE_TRANSACTION) {
-      return fail(GroupError.COORDINATOR_NOT_AVAILABLE, 'transactions are not supported');
+      return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'transactions are not supported');
     }
     if (keyType !== COORDINATOR_KEY_TYPE_GROUP)
-      return fail(GroupError.INVALID_REQUEST, `unknown key type ${keyType}`);
+      return fail(ErrorCode.INVALID_REQUEST, `unknown key type ${keyType}`);
     if (!coordinator.serving)
-      return fail(GroupError.COORDINATOR_NOT_AVAILABLE, 'the group coordinator is not ready');
+      return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'the group coordinator is not ready');
     if (!coordinator.coordinates(key))
-      return fail(GroupError.COORDINATOR_NOT_AVAILABLE, 'no coordinator for this group');
+      return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'no coordinator for this group');
     const self = opts.self();
     return {
-      errorCode: GroupError.NONE,
+      errorCode: ErrorCode.NONE,
       errorMessage: null,
       nodeId: self.nodeId,
       host: self.host,
@@ -186,9 +186,8 @@ export function createGroupHandlers(
       // acknowledged leave survives a crash (Kafka completes LeaveGroup after the append too).
       await coordinator.writesSettled(req.groupId);
       if (batched) return { throttleTimeMs: 0, errorCode: r.errorCode, members: r.members };
-      const memberError =
-        r.members.find((m) => m.errorCode !== GroupError.NONE)?.errorCode ?? GroupError.NONE;
-      const errorCode = r.errorCode !== GroupError.NONE ? r.errorCode : memberError;
+      const memberError = r.members.find((m) => m.errorCode !== ErrorCode.NONE)?.errorCode ?? ErrorCode.NONE;
+      const errorCode = r.errorCode !== ErrorCode.NONE ? r.errorCode : memberError;
       return { throttleTimeMs: 0, errorCode, members: [] };
     },
 
@@ -225,7 +224,7 @@ export function createGroupHandlers(
       }
       const topics = fetchTopics(req.topics);
       const r: FetchResult = coordinator.fetchOffsets(req.groupId ?? '', v >= 2 ? topics : (topics ?? []));
-      if (v < 2 && r.errorCode !== GroupError.NONE) {
+      if (v < 2 && r.errorCode !== ErrorCode.NONE) {
         // v1 has no group-level error: every requested partition carries it.
         const failed = (topics ?? []).map((t) => ({
           name: t.name,

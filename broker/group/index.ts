@@ -35,7 +35,6 @@ export {
   type LeaveArgs,
   type SyncArgs,
 } from './coordinator.js';
-export { GroupError, type GroupErrorCode } from './error-codes.js';
 export { GROUP_STATES, type GroupState } from './group.js';
 export { type GroupLog, MemoryGroupLog, MemoryGroupLogs } from './group-log.js';
 export {

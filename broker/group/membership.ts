@@ -11,9 +11,10 @@
  * The coordinator (coordinator.ts) checks the group id and its own state before calling in.
  * Not thread-safe; everything runs on the event loop.
  */
+
+import { ErrorCode } from '../../protocol/error-codes.js';
 import type { Clock } from './clock.js';
 import type { GroupCoordinatorConfig } from './config.js';
-import { GroupError } from './error-codes.js';
 import type { ClassicGroup } from './group.js';
 import type { GroupStore } from './group-store.js';
 import {
@@ -121,13 +122,13 @@ export class GroupMembership {
   /** Remove a member from the group, cancelling its timer and answering whatever it waits for. */
   private dropMember(group: ClassicGroup, member: GroupMember, syncErrorCode: number): void {
     this.cancelHeartbeat(member);
-    group.completeJoin(member, joinError('', GroupError.UNKNOWN_MEMBER_ID));
+    group.completeJoin(member, joinError('', ErrorCode.UNKNOWN_MEMBER_ID));
     group.completeSync(member, syncError(syncErrorCode));
     group.remove(member.memberId);
   }
 
   private removeMemberAndUpdateGroup(group: ClassicGroup, member: GroupMember): void {
-    this.dropMember(group, member, GroupError.UNKNOWN_MEMBER_ID);
+    this.dropMember(group, member, ErrorCode.UNKNOWN_MEMBER_ID);
     if (group.is('Stable') || group.is('CompletingRebalance'))
       this.maybePrepareRebalance(group, 'member removed');
     else if (group.is('PreparingRebalance')) this.maybeCompleteJoinPhase(group);
@@ -136,16 +137,16 @@ export class GroupMembership {
   validateMember(group: ClassicGroup, memberId: string, groupInstanceId: string | null): number {
     if (groupInstanceId !== null) {
       const current = group.staticMembers.get(groupInstanceId);
-      if (current === undefined) return GroupError.UNKNOWN_MEMBER_ID;
+      if (current === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
       if (current !== memberId) {
         this.log.info(
           { groupId: group.groupId, memberId, groupInstanceId },
           'fenced a stale static member id',
         );
-        return GroupError.FENCED_INSTANCE_ID;
+        return ErrorCode.FENCED_INSTANCE_ID;
       }
     }
-    return group.members.has(memberId) ? GroupError.NONE : GroupError.UNKNOWN_MEMBER_ID;
+    return group.members.has(memberId) ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID;
   }
 
   private acceptJoiningMember(group: ClassicGroup, memberId: string): boolean {
@@ -165,26 +166,26 @@ export class GroupMembership {
   joinGroup(a: JoinArgs): Promise<JoinResult> {
     const { sessionTimeoutMsMin, sessionTimeoutMsMax } = this.config;
     if (a.sessionTimeoutMs < sessionTimeoutMsMin || a.sessionTimeoutMs > sessionTimeoutMsMax) {
-      return Promise.resolve(joinError(a.memberId, GroupError.INVALID_SESSION_TIMEOUT));
+      return Promise.resolve(joinError(a.memberId, ErrorCode.INVALID_SESSION_TIMEOUT));
     }
     const protocols = this.checkedProtocols(a.protocols);
-    if (protocols === null) return Promise.resolve(joinError(a.memberId, GroupError.INVALID_REQUEST));
+    if (protocols === null) return Promise.resolve(joinError(a.memberId, ErrorCode.INVALID_REQUEST));
     const args: JoinArgs = { ...a, protocols, rebalanceTimeoutMs: Math.max(0, a.rebalanceTimeoutMs) };
     const isNewMember = a.memberId === '';
     let group = this.store.get(a.groupId);
     if (!group) {
-      if (!isNewMember) return Promise.resolve(joinError(a.memberId, GroupError.UNKNOWN_MEMBER_ID));
+      if (!isNewMember) return Promise.resolve(joinError(a.memberId, ErrorCode.UNKNOWN_MEMBER_ID));
       const created = this.store.create(a.groupId);
-      if (!created) return Promise.resolve(joinError(a.memberId, GroupError.COORDINATOR_NOT_AVAILABLE));
+      if (!created) return Promise.resolve(joinError(a.memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE));
       group = created;
     }
     const g = group;
     return new Promise<JoinResult>((resolve) => {
       if (!this.acceptJoiningMember(g, a.memberId)) {
         const member = g.members.get(a.memberId);
-        if (member) this.dropMember(g, member, GroupError.GROUP_MAX_SIZE_REACHED);
+        if (member) this.dropMember(g, member, ErrorCode.GROUP_MAX_SIZE_REACHED);
         else g.remove(a.memberId);
-        resolve(joinError('', GroupError.GROUP_MAX_SIZE_REACHED));
+        resolve(joinError('', ErrorCode.GROUP_MAX_SIZE_REACHED));
       } else if (isNewMember) {
         this.joinNewMember(g, args, resolve);
       } else {
@@ -211,12 +212,12 @@ export class GroupMembership {
 
   private joinNewMember(group: ClassicGroup, a: JoinArgs, resolve: (r: JoinResult) => void): void {
     if (group.is('Dead')) {
-      resolve(joinError('', GroupError.COORDINATOR_NOT_AVAILABLE));
+      resolve(joinError('', ErrorCode.COORDINATOR_NOT_AVAILABLE));
       return;
     }
     const names = a.protocols.map((p) => p.name);
     if (!group.supportsProtocols(a.protocolType, names)) {
-      resolve(joinError('', GroupError.INCONSISTENT_GROUP_PROTOCOL));
+      resolve(joinError('', ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
       return;
     }
     const newMemberId = `${a.groupInstanceId ?? a.clientId}-${this.newUuid()}`;
@@ -235,11 +236,11 @@ export class GroupMembership {
     }
     if (a.requireKnownMemberId) {
       if (group.pendingJoinMembers.size >= this.config.groupMembersMax) {
-        resolve(joinError('', GroupError.GROUP_MAX_SIZE_REACHED));
+        resolve(joinError('', ErrorCode.GROUP_MAX_SIZE_REACHED));
         return;
       }
       this.addPendingMember(group, newMemberId, a.sessionTimeoutMs);
-      resolve(joinError(newMemberId, GroupError.MEMBER_ID_REQUIRED));
+      resolve(joinError(newMemberId, ErrorCode.MEMBER_ID_REQUIRED));
       return;
     }
     this.addMemberAndRebalance(group, newMemberId, a, resolve);
@@ -247,18 +248,18 @@ export class GroupMembership {
 
   private joinCurrentMember(group: ClassicGroup, a: JoinArgs, resolve: (r: JoinResult) => void): void {
     if (group.is('Dead')) {
-      resolve(joinError(a.memberId, GroupError.COORDINATOR_NOT_AVAILABLE));
+      resolve(joinError(a.memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE));
       return;
     }
     const names = a.protocols.map((p) => p.name);
     if (!group.supportsProtocols(a.protocolType, names)) {
-      resolve(joinError(a.memberId, GroupError.INCONSISTENT_GROUP_PROTOCOL));
+      resolve(joinError(a.memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
       return;
     }
     if (group.pendingJoinMembers.has(a.memberId)) {
       // A pending member id was handed out to a dynamic member; a static one cannot use it.
       if (a.groupInstanceId !== null) {
-        resolve(joinError(a.memberId, GroupError.UNKNOWN_MEMBER_ID));
+        resolve(joinError(a.memberId, ErrorCode.UNKNOWN_MEMBER_ID));
         return;
       }
       const timer = group.pendingJoinMembers.get(a.memberId);
@@ -267,7 +268,7 @@ export class GroupMembership {
       return;
     }
     const memberError = this.validateMember(group, a.memberId, a.groupInstanceId);
-    if (memberError !== GroupError.NONE) {
+    if (memberError !== ErrorCode.NONE) {
       resolve(joinError(a.memberId, memberError));
       return;
     }
@@ -294,14 +295,14 @@ export class GroupMembership {
         return;
       case 'Empty':
       case 'Dead':
-        resolve(joinError(a.memberId, GroupError.UNKNOWN_MEMBER_ID));
+        resolve(joinError(a.memberId, ErrorCode.UNKNOWN_MEMBER_ID));
         return;
     }
   }
 
   private generationJoinResult(group: ClassicGroup, member: GroupMember, withMembers: boolean): JoinResult {
     return {
-      errorCode: GroupError.NONE,
+      errorCode: ErrorCode.NONE,
       generationId: group.generationId,
       protocolType: group.protocolType,
       protocolName: group.protocolName,
@@ -323,7 +324,7 @@ export class GroupMembership {
     group.updateMember(member, a.protocols, a.rebalanceTimeoutMs, a.sessionTimeoutMs, resolve);
     // Kafka drops a replaced JoinGroup silently; answering keeps the old connection moving.
     if (previous && previous !== resolve)
-      previous(joinError(member.memberId, GroupError.REBALANCE_IN_PROGRESS));
+      previous(joinError(member.memberId, ErrorCode.REBALANCE_IN_PROGRESS));
   }
 
   private addMemberAndRebalance(
@@ -376,12 +377,12 @@ export class GroupMembership {
     if (old.awaitingJoin) {
       const r = old.awaitingJoin;
       old.awaitingJoin = null;
-      r({ ...joinError(oldMemberId, GroupError.FENCED_INSTANCE_ID) });
+      r({ ...joinError(oldMemberId, ErrorCode.FENCED_INSTANCE_ID) });
     }
     if (old.awaitingSync) {
       const r = old.awaitingSync;
       old.awaitingSync = null;
-      r(syncError(GroupError.FENCED_INSTANCE_ID));
+      r(syncError(ErrorCode.FENCED_INSTANCE_ID));
     }
     this.scheduleHeartbeat(group, member, member.sessionTimeoutMs);
     const oldProtocols = member.protocols;
@@ -401,7 +402,7 @@ export class GroupMembership {
         void this.store.storeGroup(group, assignment).then((errorCode) => {
           const current = group.members.get(newMemberId);
           if (!current) return;
-          if (errorCode !== GroupError.NONE) {
+          if (errorCode !== ErrorCode.NONE) {
             if (!this.store.isCurrent(group) || group.generationId !== generationId) {
               group.completeJoin(current, joinError('', errorCode));
               return;
@@ -414,7 +415,7 @@ export class GroupMembership {
             return;
           }
           group.completeJoin(current, {
-            errorCode: GroupError.NONE,
+            errorCode: ErrorCode.NONE,
             generationId: group.generationId,
             protocolType: group.protocolType,
             protocolName: group.protocolName,
@@ -446,7 +447,7 @@ export class GroupMembership {
 
   prepareRebalance(group: ClassicGroup, reason: string): void {
     if (group.is('CompletingRebalance'))
-      this.resetAndPropagateAssignmentError(group, GroupError.REBALANCE_IN_PROGRESS);
+      this.resetAndPropagateAssignmentError(group, ErrorCode.REBALANCE_IN_PROGRESS);
     if (group.syncTimer) this.clock.clearTimer(group.syncTimer);
     group.syncTimer = null;
     group.pendingSyncMembers.clear();
@@ -505,7 +506,7 @@ export class GroupMembership {
           { groupId: group.groupId, memberId: m.memberId },
           'member did not rejoin in time; removed',
         );
-        this.dropMember(group, m, GroupError.UNKNOWN_MEMBER_ID);
+        this.dropMember(group, m, ErrorCode.UNKNOWN_MEMBER_ID);
       }
     }
     if (!group.maybeElectNewJoinedLeader() && group.size > 0) {
@@ -550,7 +551,7 @@ export class GroupMembership {
     const missing = [...group.pendingSyncMembers];
     for (const id of missing) {
       const m = group.members.get(id);
-      if (m) this.dropMember(group, m, GroupError.UNKNOWN_MEMBER_ID);
+      if (m) this.dropMember(group, m, ErrorCode.UNKNOWN_MEMBER_ID);
     }
     this.prepareRebalance(group, `members ${missing.join(', ')} did not sync in time`);
   }
@@ -569,7 +570,7 @@ export class GroupMembership {
   }
 
   private propagateAssignment(group: ClassicGroup, errorCode: number): void {
-    const ok = errorCode === GroupError.NONE;
+    const ok = errorCode === ErrorCode.NONE;
     for (const m of group.members.values()) {
       const answered = group.completeSync(m, {
         errorCode,
@@ -584,20 +585,20 @@ export class GroupMembership {
 
   syncGroup(a: SyncArgs): Promise<SyncResult> {
     const group = this.store.get(a.groupId);
-    if (!group) return Promise.resolve(syncError(GroupError.UNKNOWN_MEMBER_ID));
+    if (!group) return Promise.resolve(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
     const validation = this.validateSync(group, a);
-    if (validation !== GroupError.NONE) return Promise.resolve(syncError(validation));
+    if (validation !== ErrorCode.NONE) return Promise.resolve(syncError(validation));
     switch (group.state) {
       case 'Empty':
-        return Promise.resolve(syncError(GroupError.UNKNOWN_MEMBER_ID));
+        return Promise.resolve(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
       case 'PreparingRebalance':
-        return Promise.resolve(syncError(GroupError.REBALANCE_IN_PROGRESS));
+        return Promise.resolve(syncError(ErrorCode.REBALANCE_IN_PROGRESS));
       case 'Stable': {
         const member = group.members.get(a.memberId)!;
         this.removePendingSyncMember(group, a.memberId);
         this.scheduleHeartbeat(group, member, member.sessionTimeoutMs);
         return Promise.resolve({
-          errorCode: GroupError.NONE,
+          errorCode: ErrorCode.NONE,
           protocolType: group.protocolType,
           protocolName: group.protocolName,
           assignment: member.assignment,
@@ -606,27 +607,27 @@ export class GroupMembership {
       case 'CompletingRebalance':
         return new Promise<SyncResult>((resolve) => this.syncCompleting(group, a, resolve));
       case 'Dead':
-        return Promise.resolve(syncError(GroupError.COORDINATOR_NOT_AVAILABLE));
+        return Promise.resolve(syncError(ErrorCode.COORDINATOR_NOT_AVAILABLE));
     }
   }
 
   private validateSync(group: ClassicGroup, a: SyncArgs): number {
-    if (group.is('Dead')) return GroupError.COORDINATOR_NOT_AVAILABLE;
+    if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     const memberError = this.validateMember(group, a.memberId, a.groupInstanceId);
-    if (memberError !== GroupError.NONE) return memberError;
-    if (a.generationId !== group.generationId) return GroupError.ILLEGAL_GENERATION;
+    if (memberError !== ErrorCode.NONE) return memberError;
+    if (a.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
     if (a.protocolType !== null && a.protocolType !== group.protocolType)
-      return GroupError.INCONSISTENT_GROUP_PROTOCOL;
+      return ErrorCode.INCONSISTENT_GROUP_PROTOCOL;
     if (a.protocolName !== null && a.protocolName !== group.protocolName)
-      return GroupError.INCONSISTENT_GROUP_PROTOCOL;
-    return GroupError.NONE;
+      return ErrorCode.INCONSISTENT_GROUP_PROTOCOL;
+    return ErrorCode.NONE;
   }
 
   private syncCompleting(group: ClassicGroup, a: SyncArgs, resolve: (r: SyncResult) => void): void {
     const member = group.members.get(a.memberId)!;
     const previous = member.awaitingSync;
     member.awaitingSync = resolve;
-    if (previous) previous(syncError(GroupError.REBALANCE_IN_PROGRESS));
+    if (previous) previous(syncError(ErrorCode.REBALANCE_IN_PROGRESS));
     this.removePendingSyncMember(group, a.memberId);
     if (!group.isLeader(a.memberId)) return;
 
@@ -644,7 +645,7 @@ export class GroupMembership {
     );
     if (tooLarge) {
       // As Kafka when the group record is too large to store: UNKNOWN_SERVER_ERROR, then rebalance.
-      this.resetAndPropagateAssignmentError(group, GroupError.UNKNOWN_SERVER_ERROR);
+      this.resetAndPropagateAssignmentError(group, ErrorCode.UNKNOWN_SERVER_ERROR);
       this.maybePrepareRebalance(group, 'assignment too large');
       return;
     }
@@ -657,13 +658,13 @@ export class GroupMembership {
         group.generationId !== generationId
       )
         return;
-      if (errorCode !== GroupError.NONE) {
+      if (errorCode !== ErrorCode.NONE) {
         this.resetAndPropagateAssignmentError(group, errorCode);
         this.maybePrepareRebalance(group, 'storing the assignment failed');
         return;
       }
       for (const m of group.members.values()) m.assignment = assignment.get(m.memberId) ?? EMPTY_BYTES;
-      this.propagateAssignment(group, GroupError.NONE);
+      this.propagateAssignment(group, ErrorCode.NONE);
       group.transitionTo('Stable', this.clock.now());
       this.log.info({ groupId: group.groupId, generationId }, 'group is stable');
     });
@@ -671,24 +672,24 @@ export class GroupMembership {
 
   heartbeat(a: HeartbeatArgs): number {
     const group = this.store.get(a.groupId);
-    if (!group) return GroupError.UNKNOWN_MEMBER_ID;
-    if (group.is('Dead')) return GroupError.COORDINATOR_NOT_AVAILABLE;
+    if (!group) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     const memberError = this.validateMember(group, a.memberId, a.groupInstanceId);
-    if (memberError !== GroupError.NONE) return memberError;
-    if (a.generationId !== group.generationId) return GroupError.ILLEGAL_GENERATION;
+    if (memberError !== ErrorCode.NONE) return memberError;
+    if (a.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
     const member = group.members.get(a.memberId)!;
     switch (group.state) {
       case 'Empty':
-        return GroupError.UNKNOWN_MEMBER_ID;
+        return ErrorCode.UNKNOWN_MEMBER_ID;
       case 'PreparingRebalance':
         this.scheduleHeartbeat(group, member, member.sessionTimeoutMs);
-        return GroupError.REBALANCE_IN_PROGRESS;
+        return ErrorCode.REBALANCE_IN_PROGRESS;
       case 'CompletingRebalance':
       case 'Stable':
         this.scheduleHeartbeat(group, member, member.sessionTimeoutMs);
-        return GroupError.NONE;
+        return ErrorCode.NONE;
       case 'Dead':
-        return GroupError.COORDINATOR_NOT_AVAILABLE;
+        return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     }
   }
 
@@ -701,28 +702,28 @@ export class GroupMembership {
     });
     if (!group)
       return {
-        errorCode: GroupError.NONE,
-        members: a.members.map((m) => answer(m, GroupError.UNKNOWN_MEMBER_ID)),
+        errorCode: ErrorCode.NONE,
+        members: a.members.map((m) => answer(m, ErrorCode.UNKNOWN_MEMBER_ID)),
       };
-    if (group.is('Dead')) return { errorCode: GroupError.COORDINATOR_NOT_AVAILABLE, members: [] };
+    if (group.is('Dead')) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
     const members = a.members.map((m) => {
       if (m.memberId === '') {
         // Administrative removal by group.instance.id.
         const current = m.groupInstanceId === null ? undefined : group.staticMembers.get(m.groupInstanceId);
-        if (current === undefined) return answer(m, GroupError.UNKNOWN_MEMBER_ID);
+        if (current === undefined) return answer(m, ErrorCode.UNKNOWN_MEMBER_ID);
         this.leave(group, group.members.get(current)!);
-        return answer(m, GroupError.NONE);
+        return answer(m, ErrorCode.NONE);
       }
       if (group.pendingJoinMembers.has(m.memberId)) {
         this.removePendingMember(group, m.memberId);
-        return answer(m, GroupError.NONE);
+        return answer(m, ErrorCode.NONE);
       }
       const memberError = this.validateMember(group, m.memberId, m.groupInstanceId);
-      if (memberError !== GroupError.NONE) return answer(m, memberError);
+      if (memberError !== ErrorCode.NONE) return answer(m, memberError);
       this.leave(group, group.members.get(m.memberId)!);
-      return answer(m, GroupError.NONE);
+      return answer(m, ErrorCode.NONE);
     });
-    return { errorCode: GroupError.NONE, members };
+    return { errorCode: ErrorCode.NONE, members };
   }
 
   private leave(group: ClassicGroup, member: GroupMember): void {

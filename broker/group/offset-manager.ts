@@ -6,9 +6,10 @@
  *
  * Not thread-safe; everything runs on the event loop.
  */
+
+import { ErrorCode } from '../../protocol/error-codes.js';
 import type { Clock } from './clock.js';
 import type { GroupCoordinatorConfig } from './config.js';
-import { GroupError } from './error-codes.js';
 import type { ClassicGroup, CommittedOffset } from './group.js';
 import { appendErrorCode, type GroupStore } from './group-store.js';
 import type { GroupMembership } from './membership.js';
@@ -42,20 +43,20 @@ export class OffsetManager {
   }
 
   private validateOffsetCommit(group: ClassicGroup, a: CommitArgs): number {
-    if (group.is('Dead')) return GroupError.COORDINATOR_NOT_AVAILABLE;
+    if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     // Generation -1 on an empty group: a consumer that does not use group management.
-    if (a.generationId < 0 && group.is('Empty')) return GroupError.NONE;
+    if (a.generationId < 0 && group.is('Empty')) return ErrorCode.NONE;
     if (a.generationId >= 0 || a.memberId !== '' || a.groupInstanceId !== null) {
       const memberError = this.membership.validateMember(group, a.memberId, a.groupInstanceId);
-      if (memberError !== GroupError.NONE) return memberError;
-      if (a.generationId !== group.generationId) return GroupError.ILLEGAL_GENERATION;
+      if (memberError !== ErrorCode.NONE) return memberError;
+      if (a.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
     } else if (!group.is('Empty')) {
       // Without member id and generation only an empty group takes commits.
-      return GroupError.UNKNOWN_MEMBER_ID;
+      return ErrorCode.UNKNOWN_MEMBER_ID;
     }
     // Valid member and generation, but the assignment is not out yet.
-    if (group.is('CompletingRebalance')) return GroupError.REBALANCE_IN_PROGRESS;
-    return GroupError.NONE;
+    if (group.is('CompletingRebalance')) return ErrorCode.REBALANCE_IN_PROGRESS;
+    return ErrorCode.NONE;
   }
 
   /** `statusError` is the coordinator's verdict on the group id; unknown partitions are reported first, as Kafka does. */
@@ -67,7 +68,7 @@ export class OffsetManager {
         name: t.name,
         partitions: t.partitions.map((p) => ({
           partitionIndex: p.partitionIndex,
-          errorCode: errors.get(key(ti, p.partitionIndex)) ?? GroupError.NONE,
+          errorCode: errors.get(key(ti, p.partitionIndex)) ?? ErrorCode.NONE,
         })),
       }));
     const failAll = (code: number): PartitionErrors => {
@@ -81,21 +82,21 @@ export class OffsetManager {
     a.topics.forEach((t, ti) => {
       for (const p of t.partitions) {
         if (!this.topicExists(t.name, p.partitionIndex)) {
-          errors.set(key(ti, p.partitionIndex), GroupError.UNKNOWN_TOPIC_OR_PARTITION);
+          errors.set(key(ti, p.partitionIndex), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         }
       }
     });
-    if (statusError !== GroupError.NONE) return failAll(statusError);
+    if (statusError !== ErrorCode.NONE) return failAll(statusError);
     let group = this.store.get(a.groupId);
     if (!group) {
       // No group: a standalone consumer may create one; a member of a gone generation may not.
-      if (a.generationId >= 0) return failAll(GroupError.ILLEGAL_GENERATION);
+      if (a.generationId >= 0) return failAll(ErrorCode.ILLEGAL_GENERATION);
       const created = this.store.create(a.groupId);
-      if (!created) return failAll(GroupError.COORDINATOR_NOT_AVAILABLE);
+      if (!created) return failAll(ErrorCode.COORDINATOR_NOT_AVAILABLE);
       group = created;
     }
     const validation = this.validateOffsetCommit(group, a);
-    if (validation !== GroupError.NONE) return failAll(validation);
+    if (validation !== ErrorCode.NONE) return failAll(validation);
     const member = group.members.get(a.memberId);
     if (member && (group.is('Stable') || group.is('PreparingRebalance'))) {
       this.membership.scheduleHeartbeat(group, member, member.sessionTimeoutMs);
@@ -109,7 +110,7 @@ export class OffsetManager {
         if (errors.has(key(ti, p.partitionIndex))) continue;
         const metadata = p.committedMetadata ?? '';
         if (Buffer.byteLength(metadata, 'utf8') > this.config.offsetMetadataBytesMax) {
-          errors.set(key(ti, p.partitionIndex), GroupError.OFFSET_METADATA_TOO_LARGE);
+          errors.set(key(ti, p.partitionIndex), ErrorCode.OFFSET_METADATA_TOO_LARGE);
           continue;
         }
         accepted.push({
@@ -150,12 +151,12 @@ export class OffsetManager {
       committedOffset: o?.offset ?? -1,
       committedLeaderEpoch: o?.leaderEpoch ?? -1,
       metadata: o?.metadata ?? '',
-      errorCode: GroupError.NONE,
+      errorCode: ErrorCode.NONE,
     });
     if (topics === null) {
-      if (!group) return { errorCode: GroupError.NONE, topics: [] };
+      if (!group) return { errorCode: ErrorCode.NONE, topics: [] };
       return {
-        errorCode: GroupError.NONE,
+        errorCode: ErrorCode.NONE,
         topics: [...group.offsets].map(([name, parts]) => ({
           name,
           partitions: [...parts].sort((x, y) => x[0] - y[0]).map(([p, o]) => row(p, o)),
@@ -163,7 +164,7 @@ export class OffsetManager {
       };
     }
     return {
-      errorCode: GroupError.NONE,
+      errorCode: ErrorCode.NONE,
       topics: topics.map((t) => ({
         name: t.name,
         partitions: t.partitionIndexes.map((p) => row(p, group?.offset(t.name, p))),
@@ -176,17 +177,17 @@ export class OffsetManager {
     topics: { name: string; partitions: number[] }[],
   ): Promise<{ errorCode: number; topics: PartitionErrors }> {
     const group = this.store.get(groupId);
-    if (!group || group.is('Dead')) return { errorCode: GroupError.GROUP_ID_NOT_FOUND, topics: [] };
+    if (!group || group.is('Dead')) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
     if (!group.is('Empty') && !group.usesConsumerProtocol())
-      return { errorCode: GroupError.NON_EMPTY_GROUP, topics: [] };
+      return { errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] };
     const eligible: { topic: string; partition: number }[] = [];
     const out: PartitionErrors = topics.map((t) => ({
       name: t.name,
       partitions: t.partitions.map((p) => {
-        let errorCode: number = GroupError.NONE;
-        if (!this.topicExists(t.name, p)) errorCode = GroupError.UNKNOWN_TOPIC_OR_PARTITION;
+        let errorCode: number = ErrorCode.NONE;
+        if (!this.topicExists(t.name, p)) errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         else if (!group.is('Empty') && group.isSubscribedToTopic(t.name))
-          errorCode = GroupError.GROUP_SUBSCRIBED_TO_TOPIC;
+          errorCode = ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC;
         else eligible.push({ topic: t.name, partition: p });
         return { partitionIndex: p, errorCode };
       }),
@@ -203,7 +204,7 @@ export class OffsetManager {
         return { errorCode: appendErrorCode(err, 'offsets'), topics: [] };
       }
     }
-    return { errorCode: GroupError.NONE, topics: out };
+    return { errorCode: ErrorCode.NONE, topics: out };
   }
 
   /**

@@ -11,8 +11,8 @@
  * A failing seed reproduces exactly.
  */
 import t from 'tap';
-import { GroupError as E } from '../../../broker/group/error-codes.js';
 import type { JoinResult, SyncResult } from '../../../broker/group/member.js';
+import { ErrorCode as E } from '../../../protocol/error-codes.js';
 import { flush, type Harness, setup, subscription } from './fixtures/harness.js';
 
 const PARTITIONS = 6;

@@ -1,10 +1,10 @@
 import t from 'tap';
-import { GroupError as E } from '../../../broker/group/error-codes.js';
 import {
   createGroupHandlers,
   type GroupRequestContext,
   groupApiHandlers,
 } from '../../../broker/group/handlers.js';
+import { ErrorCode as E } from '../../../protocol/error-codes.js';
 import { flush, setup, subscription } from './fixtures/harness.js';
 
 const ctx = (apiVersion: number): GroupRequestContext => ({

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { GroupError as E } from '../../../broker/group/error-codes.js';
+import { ErrorCode as E } from '../../../protocol/error-codes.js';
 import {
   completeInitialRebalance,
   flush,

@@ -1,8 +1,8 @@
 import t from 'tap';
 import type { CommitArgs } from '../../../broker/group/coordinator.js';
-import { GroupError as E } from '../../../broker/group/error-codes.js';
 import { MemoryGroupLogs } from '../../../broker/group/group-log.js';
 import { decodeRecord } from '../../../broker/group/records.js';
+import { ErrorCode as E } from '../../../protocol/error-codes.js';
 import { flush, type Harness, join, SESSION_MS, setup, stableGroup, sync } from './fixtures/harness.js';
 
 const DAY_MS = 24 * 3600 * 1000;

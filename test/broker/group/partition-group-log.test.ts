@@ -4,9 +4,9 @@ import { join as joinPath } from 'node:path';
 import t from 'tap';
 import { ManualClock } from '../../../broker/group/clock.js';
 import { GroupCoordinator } from '../../../broker/group/coordinator.js';
-import { GroupError as E } from '../../../broker/group/error-codes.js';
 import { PartitionGroupLog } from '../../../broker/group/partition-group-log.js';
 import { offsetRecord } from '../../../broker/group/records.js';
+import { ErrorCode as E } from '../../../protocol/error-codes.js';
 import { DEFAULT_LOG_CONFIG } from '../../../storage/config.js';
 import { PartitionLog } from '../../../storage/partition-log.js';
 

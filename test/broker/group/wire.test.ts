@@ -4,9 +4,9 @@
  * again. Catches responses a version cannot carry (a null where the field is not nullable…).
  */
 import t from 'tap';
-import { GroupError as E } from '../../../broker/group/error-codes.js';
 import { groupApiHandlers } from '../../../broker/group/handlers.js';
 import type { ImplementedApiKey } from '../../../protocol/apis/index.js';
+import { ErrorCode as E } from '../../../protocol/error-codes.js';
 import {
   concatChunks,
   decodeRequest,
