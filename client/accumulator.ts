@@ -21,8 +21,9 @@ import {
   PRODUCER_ID_OFFSET,
   RECORDS_COUNT_OFFSET,
   RECORDS_OFFSET,
+  writeInt64,
 } from '../protocol/record-batch.js';
-import { sizeOfVarlong, writeVarlong } from '../protocol/varint.js';
+import { sizeOfVarint, sizeOfVarlong, writeVarintUnchecked, writeVarlong } from '../protocol/varint.js';
 
 /** Header value bytes: a string is written as UTF-8. */
 export type HeaderValue = Buffer | string | null;
@@ -32,32 +33,9 @@ export type RecordHeaders = Record<string, HeaderValue> | ReadonlyArray<{ key: s
 /** Compression of produced batches. */
 export type CompressionType = 'none' | 'gzip';
 
-const TWO_32 = 2 ** 32;
-
-function writeInt64(buf: Buffer, pos: number, v: number): void {
-  const hi = Math.floor(v / TWO_32);
-  buf.writeInt32BE(hi, pos);
-  buf.writeUInt32BE(v - hi * TWO_32, pos + 4);
-}
-
-/** Size of a zig-zag varint of a 32-bit signed int. */
-function varintSize(v: number): number {
-  const u = ((v << 1) ^ (v >> 31)) >>> 0;
-  return u < 0x80 ? 1 : u < 0x4000 ? 2 : u < 0x200000 ? 3 : u < 0x10000000 ? 4 : 5;
-}
-
-function writeVarint(buf: Buffer, pos: number, v: number): number {
-  let u = ((v << 1) ^ (v >> 31)) >>> 0;
-  while (u >= 0x80) {
-    buf[pos++] = (u & 0x7f) | 0x80;
-    u >>>= 7;
-  }
-  buf[pos++] = u;
-  return pos;
-}
-
-const int32Min = -0x40000000;
-const int32Max = 0x3fffffff;
+/** Timestamp deltas in this range are written as varints, larger ones as varlongs. */
+const smallDeltaMin = -0x40000000;
+const smallDeltaMax = 0x3fffffff;
 
 function byteLength(v: Buffer | string): number {
   return typeof v === 'string' ? Buffer.byteLength(v, 'utf8') : v.length;
@@ -165,44 +143,44 @@ export class BatchBuilder {
     const delta = timestamp - this.baseTimestamp;
     const keyLen = key === null ? -1 : byteLength(key);
     const valueLen = value === null ? -1 : byteLength(value);
-    const smallDelta = delta >= int32Min && delta <= int32Max;
-    let body = 1 + (smallDelta ? varintSize(delta) : sizeOfVarlong(delta)) + varintSize(count);
-    body += keyLen < 0 ? 1 : varintSize(keyLen) + keyLen;
-    body += valueLen < 0 ? 1 : varintSize(valueLen) + valueLen;
+    const smallDelta = delta >= smallDeltaMin && delta <= smallDeltaMax;
+    let body = 1 + (smallDelta ? sizeOfVarint(delta) : sizeOfVarlong(delta)) + sizeOfVarint(count);
+    body += keyLen < 0 ? 1 : sizeOfVarint(keyLen) + keyLen;
+    body += valueLen < 0 ? 1 : sizeOfVarint(valueLen) + valueLen;
     let headerLens: number[] | null = null;
     if (headers === null) body += 1;
     else {
       headerLens = [];
-      body += varintSize(headers.length);
+      body += sizeOfVarint(headers.length);
       for (const h of headers) {
         const kl = Buffer.byteLength(h.key, 'utf8');
         const vl = h.value == null ? -1 : byteLength(h.value);
         headerLens.push(kl, vl);
-        body += varintSize(kl) + kl + (vl < 0 ? 1 : varintSize(vl) + vl);
+        body += sizeOfVarint(kl) + kl + (vl < 0 ? 1 : sizeOfVarint(vl) + vl);
       }
     }
-    const total = varintSize(body) + body;
+    const total = sizeOfVarint(body) + body;
     if (this.pos + total > this.capacity) return false;
     const buf = this.buf;
-    let p = writeVarint(buf, this.pos, body);
+    let p = writeVarintUnchecked(buf, this.pos, body);
     buf[p++] = 0;
-    p = smallDelta ? writeVarint(buf, p, delta) : writeVarlong(buf, p, delta);
-    p = writeVarint(buf, p, count);
+    p = smallDelta ? writeVarintUnchecked(buf, p, delta) : writeVarlong(buf, p, delta);
+    p = writeVarintUnchecked(buf, p, count);
     if (keyLen < 0) buf[p++] = 1;
-    else p = writeBytes(buf, writeVarint(buf, p, keyLen), key!, keyLen);
+    else p = writeBytes(buf, writeVarintUnchecked(buf, p, keyLen), key!, keyLen);
     if (valueLen < 0) buf[p++] = 1;
-    else p = writeBytes(buf, writeVarint(buf, p, valueLen), value!, valueLen);
+    else p = writeBytes(buf, writeVarintUnchecked(buf, p, valueLen), value!, valueLen);
     if (headers === null) buf[p++] = 0;
     else {
-      p = writeVarint(buf, p, headers.length);
+      p = writeVarintUnchecked(buf, p, headers.length);
       for (let i = 0; i < headers.length; i++) {
         const h = headers[i]!;
         const kl = headerLens![2 * i]!;
         const vl = headerLens![2 * i + 1]!;
-        p = writeVarint(buf, p, kl);
+        p = writeVarintUnchecked(buf, p, kl);
         p += buf.write(h.key, p, kl, 'utf8');
         if (vl < 0) buf[p++] = 1;
-        else p = writeBytes(buf, writeVarint(buf, p, vl), h.value!, vl);
+        else p = writeBytes(buf, writeVarintUnchecked(buf, p, vl), h.value!, vl);
       }
     }
     this.pos = p;

@@ -473,15 +473,7 @@ export class Admin {
         memberId: '',
         groupInstanceId: null,
         retentionTimeMs: -1,
-        topics: groupByTopic(offsets).map(([name, ps]) => ({
-          name,
-          partitions: ps.map((p) => ({
-            partitionIndex: p.partition,
-            committedOffset: p.offset,
-            committedLeaderEpoch: -1,
-            committedMetadata: null,
-          })),
-        })),
+        topics: offsetCommitTopics(offsets),
       });
       for (const t of res.topics)
         for (const p of t.partitions)
@@ -538,6 +530,19 @@ function describeGroup(g: DescribeGroupsResponseDescribedGroup): GroupDescriptio
       };
     }),
   };
+}
+
+/** The `topics` of an OffsetCommit request committing these offsets (no metadata, no epoch). */
+export function offsetCommitTopics(offsets: readonly { topic: string; partition: number; offset: number }[]) {
+  return groupByTopic([...offsets]).map(([name, ps]) => ({
+    name,
+    partitions: ps.map((p) => ({
+      partitionIndex: p.partition,
+      committedOffset: p.offset,
+      committedLeaderEpoch: -1,
+      committedMetadata: null,
+    })),
+  }));
 }
 
 export function groupByTopic<T extends { topic: string }>(items: T[]): [string, T[]][] {

@@ -14,8 +14,10 @@ import {
   type RequestTypes,
   type ResponseTypes,
 } from '../protocol/apis/index.js';
+import { ErrorCode } from '../protocol/error-codes.js';
 import { decodeResponse, encodeRequest } from '../protocol/framing.js';
 import { SamsaError } from './errors.js';
+import { Fifo } from './fifo.js';
 
 export interface ConnectionOptions {
   host: string;
@@ -54,6 +56,14 @@ interface Pending {
 }
 
 const correlationIdMax = 0x7fffffff;
+const requestTimeoutMsDefault = 30_000;
+const connectTimeoutMsDefault = 10_000;
+const inFlightRequestsMaxDefault = 32;
+const responseBytesMaxDefault = 256 * 1024 * 1024;
+/** Requests waiting behind the in-flight bound, at most; past it request() fails with SAMSA_BUFFER_FULL. */
+const queuedRequestsMax = 100_000;
+/** How long close() lets written data (acks=0 produce) flush before the socket is destroyed. */
+const closeFlushMsMax = 5000;
 
 /** A connected, version-negotiated connection to one broker. */
 export class Connection {
@@ -70,7 +80,7 @@ export class Connection {
   private readonly inFlightMax: number;
   private readonly responseBytesMax: number;
   private readonly inFlight = new Map<number, Pending>();
-  private readonly queue: Pending[] = [];
+  private readonly queue = new Fifo<Pending>();
   private nextCorrelationId = 1;
   private chunks: Buffer[] = [];
   private chunkBytes = 0;
@@ -83,9 +93,9 @@ export class Connection {
     this.host = opts.host;
     this.port = opts.port;
     this.clientId = opts.clientId ?? 'samsa';
-    this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
-    this.inFlightMax = opts.inFlightRequestsMax ?? 32;
-    this.responseBytesMax = opts.responseBytesMax ?? 256 * 1024 * 1024;
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? requestTimeoutMsDefault;
+    this.inFlightMax = opts.inFlightRequestsMax ?? inFlightRequestsMaxDefault;
+    this.responseBytesMax = opts.responseBytesMax ?? responseBytesMaxDefault;
     this.closed = new Promise((r) => {
       this.resolveClosed = r;
     });
@@ -104,7 +114,7 @@ export class Connection {
 
   /** Open a connection and negotiate API versions. Throws SAMSA_CONNECTION_FAILED. */
   static async connect(opts: ConnectionOptions): Promise<Connection> {
-    const timeoutMs = opts.connectTimeoutMs ?? 10_000;
+    const timeoutMs = opts.connectTimeoutMs ?? connectTimeoutMsDefault;
     const where = `${opts.host}:${opts.port}`;
     const socket = await new Promise<Socket>((resolve, reject) => {
       const s = netConnect({ host: opts.host, port: opts.port, noDelay: true });
@@ -205,7 +215,14 @@ export class Connection {
         reject,
       };
       if (this.inFlight.size < this.inFlightMax) this.write(p);
-      else this.queue.push(p);
+      else if (this.queue.length >= queuedRequestsMax) {
+        reject(
+          new SamsaError(
+            'SAMSA_BUFFER_FULL',
+            `${queuedRequestsMax} requests already wait for ${this.address}; slow down or wait for answers`,
+          ),
+        );
+      } else this.queue.push(p);
     });
   }
 
@@ -218,7 +235,7 @@ export class Connection {
       this.socket.uncork();
     }
     this.socket.end();
-    const timer = setTimeout(() => this.socket.destroy(), 5000);
+    const timer = setTimeout(() => this.socket.destroy(), closeFlushMsMax);
     timer.unref();
     this.destroy(
       new SamsaError('SAMSA_CONNECTION_CLOSED', `connection to ${this.address} closed by the client`),
@@ -240,7 +257,7 @@ export class Connection {
       // An old broker answers an unknown ApiVersions version with a v0 body.
       res = await this.request(ApiKey.ApiVersions, {}, { version: 0, timeoutMs });
     }
-    if (res.errorCode === 35) {
+    if (res.errorCode === ErrorCode.UNSUPPORTED_VERSION) {
       const theirs = res.apiKeys.find((k) => k.apiKey === ApiKey.ApiVersions);
       res = await this.request(
         ApiKey.ApiVersions,
@@ -367,8 +384,7 @@ export class Connection {
       p.reject(reason);
     }
     this.inFlight.clear();
-    for (const p of this.queue) p.reject(reason);
-    this.queue.length = 0;
+    for (let p = this.queue.shift(); p !== undefined; p = this.queue.shift()) p.reject(reason);
     this.chunks = [];
     this.resolveClosed(reason);
   }

@@ -8,7 +8,7 @@
 import { EventEmitter } from 'node:events';
 import { ApiKey } from '../protocol/api-keys.js';
 import { ErrorCode } from '../protocol/error-codes.js';
-import { fetchCommitted, groupByTopic, listOffsetsFor, type PartitionOffset } from './admin.js';
+import { fetchCommitted, listOffsetsFor, offsetCommitTopics, type PartitionOffset } from './admin.js';
 import { type Assignor, assignors as assignorsByName, type TopicPartitions } from './assignors.js';
 import { Cluster, type ClusterOptions } from './cluster.js';
 import { kafkaError, SamsaError } from './errors.js';
@@ -488,6 +488,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> extends EventEmitter
     if (list.length === 0) return;
     const groupId = this.groupId;
     const m = this.membership;
+    const sentByKey = new Map(list.map((x) => [key(x.topic, x.partition), x]));
     await this.cluster.withRetry(`OffsetCommit(${groupId})`, async () => {
       const node = m && m.coordinator >= 0 ? m.coordinator : await this.cluster.findCoordinator(groupId);
       const res = await this.cluster.request(node, ApiKey.OffsetCommit, {
@@ -496,21 +497,13 @@ export class Consumer<K = Buffer | null, V = Buffer | null> extends EventEmitter
         memberId: m ? m.memberId : '',
         groupInstanceId: this.opts.groupInstanceId ?? null,
         retentionTimeMs: -1,
-        topics: groupByTopic(list).map(([name, ps]) => ({
-          name,
-          partitions: ps.map((p) => ({
-            partitionIndex: p.partition,
-            committedOffset: p.offset,
-            committedLeaderEpoch: -1,
-            committedMetadata: null,
-          })),
-        })),
+        topics: offsetCommitTopics(list),
       });
       for (const t of res.topics) {
         for (const p of t.partitions) {
           if (p.errorCode === 0) {
             const s = this.states.get(key(t.name, p.partitionIndex));
-            const sent = list.find((x) => x.topic === t.name && x.partition === p.partitionIndex);
+            const sent = sentByKey.get(key(t.name, p.partitionIndex));
             if (s && sent) s.committed = sent.offset;
             continue;
           }

@@ -15,12 +15,15 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import {
   ATTRIBUTES_OFFSET,
   BASE_TIMESTAMP_OFFSET,
-  BATCH_LENGTH_OFFSET,
+  batchLastOffset,
+  batchSize,
   CONTROL_FLAG_MASK,
   CRC_COVERAGE_START,
   CRC_OFFSET,
+  DECOMPRESSED_BYTES_MAX_DEFAULT,
   LAST_OFFSET_DELTA_OFFSET,
   MAGIC_OFFSET,
+  MAGIC_V2,
   MAX_TIMESTAMP_OFFSET,
   PARTITION_LEADER_EPOCH_OFFSET,
   RECORDS_COUNT_OFFSET,
@@ -117,9 +120,9 @@ export class FetchedChunk {
     let pos = 0;
     let end = -1;
     while (pos + RECORDS_OFFSET <= buf.length) {
-      const size = buf.readInt32BE(pos + BATCH_LENGTH_OFFSET) + 12;
+      const size = batchSize(buf, pos);
       if (size < RECORDS_OFFSET || pos + size > buf.length) break;
-      end = readInt64(buf, pos) + buf.readInt32BE(pos + LAST_OFFSET_DELTA_OFFSET) + 1;
+      end = batchLastOffset(buf, pos) + 1;
       pos += size;
     }
     return end;
@@ -130,11 +133,11 @@ export class FetchedChunk {
     for (;;) {
       const pos = this.batchPos;
       if (pos + RECORDS_OFFSET > buf.length) return false;
-      const size = buf.readInt32BE(pos + BATCH_LENGTH_OFFSET) + 12;
+      const size = batchSize(buf, pos);
       if (size < RECORDS_OFFSET || pos + size > buf.length) return false; // partial trailing batch
       this.batchPos = pos + size;
       const magic = buf[pos + MAGIC_OFFSET];
-      if (magic !== 2) {
+      if (magic !== MAGIC_V2) {
         throw new SamsaError(
           'SAMSA_PROTOCOL',
           `fetched a message set of magic ${magic} from ${this.state.topic}-${this.state.partition}; only v2 batches are supported`,
@@ -156,7 +159,7 @@ export class FetchedChunk {
       }
       const compression = attributes & COMPRESSION_ATTRIBUTE_MASK;
       const raw = buf.subarray(pos + RECORDS_OFFSET, pos + size);
-      this.data = compression === 0 ? raw : decompress(compression, raw, 256 * 1024 * 1024);
+      this.data = compression === 0 ? raw : decompress(compression, raw, DECOMPRESSED_BYTES_MAX_DEFAULT);
       this.p = 0;
       this.left = buf.readInt32BE(pos + RECORDS_COUNT_OFFSET);
       this.baseOffset = baseOffset;
@@ -232,9 +235,9 @@ export class FetchedChunk {
 export interface FetcherOptions {
   /** Bound on buffered fetched bytes (default 32 MiB). */
   maxBufferedBytes: number;
-  /** Bound on one Fetch response (default 16 MiB, and never above the free buffer space). */
+  /** Bound on one Fetch response (default 8 MiB, and never above the free buffer space). */
   fetchMaxBytes: number;
-  /** Bound per partition in one response (default 4 MiB). */
+  /** Bound per partition in one response (default 1 MiB). */
   partitionMaxBytes: number;
   /** Broker wait for data (default 500). */
   fetchMaxWaitMs: number;

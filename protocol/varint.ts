@@ -45,7 +45,8 @@ function checkInt32(v: number, what: string): void {
 
 /** Encoded size of a signed 32-bit varint. */
 export function sizeOfVarint(v: number): number {
-  return sizeOfUVarint(zigZagEncode32(v));
+  const u = zigZagEncode32(v);
+  return u < 0x80 ? 1 : u < 0x4000 ? 2 : u < 0x200000 ? 3 : u < 0x10000000 ? 4 : 5;
 }
 
 /** Encoded size of an unsigned 32-bit varint. */
@@ -87,6 +88,20 @@ export function writeUVarint(buf: Uint8Array, pos: number, u: number): number {
 export function writeVarint(buf: Uint8Array, pos: number, v: number): number {
   checkInt32(v, 'varint');
   return writeUVarint(buf, pos, zigZagEncode32(v));
+}
+
+/**
+ * writeVarint without the range check, for hot paths whose `v` is known to be a 32-bit signed
+ * integer (record fields the caller computed). Returns the position after it.
+ */
+export function writeVarintUnchecked(buf: Uint8Array, pos: number, v: number): number {
+  let u = zigZagEncode32(v);
+  while (u >= 0x80) {
+    buf[pos++] = (u & 0x7f) | 0x80;
+    u >>>= 7;
+  }
+  buf[pos++] = u;
+  return pos;
 }
 
 /** Write a signed zig-zag varlong (|v| <= MAX_SAFE_INTEGER) at `pos`; returns the position after it. */

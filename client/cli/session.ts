@@ -45,7 +45,7 @@ export function clientOptions(g: Globals) {
  * Resolve when one bootstrap broker accepts a connection and answers ApiVersions; otherwise throw
  * the "cannot reach" error (exit 3) naming every broker tried and why.
  */
-export async function checkReachable(g: Globals): Promise<void> {
+async function checkReachable(g: Globals): Promise<void> {
   const { Connection } = await loadClient();
   const reasons: string[] = [];
   let allUnknownHosts = true;
