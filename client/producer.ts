@@ -28,6 +28,12 @@ import type { Serializer } from './serializers.js';
 /** Acknowledgement level: 0 none, 1 leader, -1 / 'all' every in-sync replica. */
 export type Acks = 0 | 1 | -1 | 'all';
 
+/**
+ * Records waiting for buffer space or topic metadata, at most (their bytes are not yet in the
+ * buffer's count); past it send() fails at once with SAMSA_BUFFER_FULL.
+ */
+const blockedRecordsMax = 1_000_000;
+
 /** Producer settings (connection settings from ClusterOptions included). */
 export interface ProducerOptions<K = Buffer | string | null, V = Buffer | string | null>
   extends ClusterOptions {
@@ -189,6 +195,14 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
           return Promise.reject(err);
         }
       }
+    }
+    if (this.blocked.length >= blockedRecordsMax) {
+      return Promise.reject(
+        new SamsaError(
+          'SAMSA_BUFFER_FULL',
+          `${blockedRecordsMax} records already wait for buffer space or metadata; await earlier sends before sending more`,
+        ),
+      );
     }
     return new Promise<RecordMetadata>((resolve, reject) => {
       this.blocked.push({
