@@ -7,17 +7,20 @@ export function io<T>(op: string, path: string, fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    if (err instanceof StorageError) throw err;
-    throw new StorageIoError(op, path, err);
+    throw asStorageError(op, path, err);
   }
+}
+
+/** A file-system failure as a typed StorageError (storage's own errors pass through). */
+function asStorageError(op: string, path: string, err: unknown): StorageError {
+  return err instanceof StorageError ? err : new StorageIoError(op, path, err);
 }
 
 export async function ioAsync<T>(op: string, path: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof StorageError) throw err;
-    throw new StorageIoError(op, path, err);
+    throw asStorageError(op, path, err);
   }
 }
 
@@ -31,7 +34,8 @@ export function writeFully(
   end: number,
   position: number,
 ): void {
-  io('write', path, () => {
+  // A plain try/catch rather than io(): this runs on every append, without a closure.
+  try {
     let off = start;
     let pos = position;
     while (off < end) {
@@ -40,7 +44,9 @@ export function writeFully(
       off += n;
       pos += n;
     }
-  });
+  } catch (err) {
+    throw asStorageError('write', path, err);
+  }
 }
 
 /** Read up to `length` bytes at `position` into buf[offset..], looping over short reads; returns bytes read. */
@@ -53,7 +59,8 @@ export function readFully(
   length: number,
   position: number,
 ): number {
-  return io('read', path, () => {
+  // A plain try/catch rather than io(): this runs on every fetch read, without a closure.
+  try {
     let got = 0;
     while (got < length) {
       const n = fs.readSync(fd, buf, offset + got, length - got, position + got);
@@ -61,5 +68,7 @@ export function readFully(
       got += n;
     }
     return got;
-  });
+  } catch (err) {
+    throw asStorageError('read', path, err);
+  }
 }
