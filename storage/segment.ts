@@ -143,14 +143,11 @@ export class LogSegment {
       scanner.consume(readFully(this.fs, this.logFd, this.logPath, r.buf, 0, r.length, r.position));
     }
     this.finishRebuild(scanner);
-    if (!this.isActive) {
-      this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar, true);
-      this.offsetIndex.writeWhole();
-      this.timeIndex.writeWhole();
-    }
+    if (!this.isActive) this.persistRecoveredIndexes();
   }
 
-  private startRebuild(): LogScanner {
+  /** Reset the indexes and what they track; a scanner that re-indexes each valid batch. */
+  private startRebuild(onBatch?: (buf: Buffer, pos: number) => void): LogScanner {
     this.offsetIndex.reset();
     this.timeIndex.reset();
     this.maxTimestampSoFar = NO_TIMESTAMP;
@@ -160,10 +157,11 @@ export class LogSegment {
     return new LogScanner(
       this.size,
       this.baseOffset,
-      (buf, pos, size, filePos) => this.indexBatch(buf, pos, size, filePos),
-      {
-        verifyCrc: true,
+      (buf, pos, size, filePos) => {
+        this.indexBatch(buf, pos, size, filePos);
+        onBatch?.(buf, pos);
       },
+      { verifyCrc: true },
     );
   }
 
@@ -440,21 +438,7 @@ export class LogSegment {
    * first invalid or torn batch. Asynchronous reads so several partitions recover in parallel.
    */
   async recover(onBatch?: (buf: Buffer, pos: number) => void): Promise<RecoverResult> {
-    const scanner = new LogScanner(
-      this.size,
-      this.baseOffset,
-      (buf, pos, size, filePos) => {
-        this.indexBatch(buf, pos, size, filePos);
-        onBatch?.(buf, pos);
-      },
-      { verifyCrc: true },
-    );
-    this.offsetIndex.reset();
-    this.timeIndex.reset();
-    this.maxTimestampSoFar = NO_TIMESTAMP;
-    this.offsetOfMaxTimestampSoFar = this.baseOffset;
-    this.bytesSinceLastIndexEntry = 0;
-    this.rollingBasedTimestamp = undefined;
+    const scanner = this.startRebuild(onBatch);
     for (let r = scanner.nextRead(); r; r = scanner.nextRead()) {
       const { buf, length, position } = r;
       let got = 0;
