@@ -11,6 +11,9 @@ import { io, writeFully } from './io.js';
 
 const INITIAL_CAPACITY_ENTRIES = 64;
 
+/** Largest relative offset and file position an index entry (int32) can hold. */
+export const INT32_MAX = 2 ** 31 - 1;
+
 export abstract class IndexFile {
   protected mem: Buffer;
   protected count = 0;
@@ -109,6 +112,28 @@ export abstract class IndexFile {
     }
     entry.copy(this.mem, this.count * this.entrySize);
     this.count++;
+  }
+
+  /** Index of the last entry whose key is <= target, or -1 when none is (keys ascend). */
+  protected floorEntry(keyAt: (i: number) => number, target: number): number {
+    let lo = 0;
+    let hi = this.entries - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (keyAt(mid) <= target) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  }
+
+  /** Remove trailing entries while `drop(i)` holds for the last one. */
+  protected truncateWhile(drop: (i: number) => boolean): void {
+    let n = this.entries;
+    while (n > 0 && drop(n - 1)) n--;
+    this.truncateToEntries(n);
   }
 
   protected truncateToEntries(n: number): void {

@@ -12,10 +12,10 @@ import {
   validateBatch,
 } from '../protocol/record-batch.js';
 import { RecordBatchError } from '../protocol/record-batch-errors.js';
+import { INT32_MAX } from './index-file.js';
 
 /** Bytes read per step while scanning (recovery, index rebuild). */
 export const SCAN_CHUNK_BYTES = 8 * 1024 * 1024;
-const INT32_MAX = 2 ** 31 - 1;
 
 /** Called for each valid batch: buf[pos, pos+size) was found at `filePosition`. */
 export type BatchVisitor = (buf: Buffer, pos: number, size: number, filePosition: number) => void;

@@ -4,10 +4,9 @@
  * offset and that batch's position; lookup(target) gives the greatest entry <= target, from
  * where the log is scanned forward.
  */
-import { IndexFile } from './index-file.js';
+import { INT32_MAX, IndexFile } from './index-file.js';
 
 export const OFFSET_INDEX_ENTRY_BYTES = 8;
-const INT32_MAX = 2 ** 31 - 1;
 
 export class OffsetIndex extends IndexFile {
   private readonly scratch = Buffer.alloc(OFFSET_INDEX_ENTRY_BYTES);
@@ -58,17 +57,7 @@ export class OffsetIndex extends IndexFile {
 
   /** Greatest entry with offset <= target; { baseOffset, 0 } when there is none. */
   lookup(target: number): { offset: number; position: number } {
-    const rel = target - this.baseOffset;
-    let lo = 0;
-    let hi = this.entries - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.relOffsetAt(mid) <= rel) {
-        found = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
+    const found = this.floorEntry((i) => this.relOffsetAt(i), target - this.baseOffset);
     if (found < 0) return { offset: this.baseOffset, position: 0 };
     return { offset: this.baseOffset + this.relOffsetAt(found), position: this.positionAt(found) };
   }
@@ -76,16 +65,12 @@ export class OffsetIndex extends IndexFile {
   /** Remove entries with offset >= `offset`. */
   truncateTo(offset: number): void {
     const rel = offset - this.baseOffset;
-    let n = this.entries;
-    while (n > 0 && this.relOffsetAt(n - 1) >= rel) n--;
-    this.truncateToEntries(n);
+    this.truncateWhile((i) => this.relOffsetAt(i) >= rel);
   }
 
   /** Remove entries pointing at or past `position` in the log. */
   truncateToPosition(position: number): void {
-    let n = this.entries;
-    while (n > 0 && this.positionAt(n - 1) >= position) n--;
-    this.truncateToEntries(n);
+    this.truncateWhile((i) => this.positionAt(i) >= position);
   }
 
   protected sane(logSizeBytes: number): boolean {

@@ -17,6 +17,7 @@ import type { RecordBatchError } from '../protocol/record-batch-errors.js';
 import type { LogConfig } from './config.js';
 import { indexFilePath, logFilePath, timeIndexFilePath } from './file-names.js';
 import type { StorageFs } from './fs.js';
+import { INT32_MAX } from './index-file.js';
 import { io, ioAsync, readFully, writeFully } from './io.js';
 import { LogScanner } from './log-scanner.js';
 import { OffsetIndex } from './offset-index.js';
@@ -24,7 +25,6 @@ import { TimeIndex } from './time-index.js';
 
 /** Bytes read per step when walking batch headers (offset and timestamp lookups). */
 export const HEADER_WALK_CHUNK_BYTES = 16 * 1024;
-const INT32_MAX = 2 ** 31 - 1;
 const walkScratch = Buffer.allocUnsafe(HEADER_WALK_CHUNK_BYTES);
 
 export interface SegmentEnv {

@@ -4,7 +4,7 @@
  * written when the segment stops being active, so the last entry holds the segment's max.
  */
 import { NO_TIMESTAMP, readInt64, writeInt64 } from '../protocol/record-batch.js';
-import { IndexFile } from './index-file.js';
+import { INT32_MAX, IndexFile } from './index-file.js';
 
 export const TIME_INDEX_ENTRY_BYTES = 12;
 
@@ -45,7 +45,7 @@ export class TimeIndex extends IndexFile {
     if (n >= this.maxEntries || (!skipFullCheck && this.isFull)) return;
     if (!Number.isSafeInteger(timestamp)) return;
     const rel = offset - this.baseOffset;
-    if (rel < 0 || rel > 2 ** 31 - 1) return;
+    if (rel < 0 || rel > INT32_MAX) return;
     if (n > 0 && (timestamp <= this.timestampAt(n - 1) || offset < this.offsetAt(n - 1))) return;
     if (n === 0 && timestamp <= NO_TIMESTAMP) return;
     writeInt64(this.scratch, 0, timestamp);
@@ -55,24 +55,13 @@ export class TimeIndex extends IndexFile {
 
   /** Offset of the greatest entry with timestamp <= target (base offset when none). */
   lookup(target: number): number {
-    let lo = 0;
-    let hi = this.entries - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.timestampAt(mid) <= target) {
-        found = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
+    const found = this.floorEntry((i) => this.timestampAt(i), target);
     return found < 0 ? this.baseOffset : this.offsetAt(found);
   }
 
   /** Remove entries with offset >= `offset`. */
   truncateTo(offset: number): void {
-    let n = this.entries;
-    while (n > 0 && this.offsetAt(n - 1) >= offset) n--;
-    this.truncateToEntries(n);
+    this.truncateWhile((i) => this.offsetAt(i) >= offset);
   }
 
   protected sane(): boolean {
