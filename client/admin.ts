@@ -388,12 +388,14 @@ export class Admin {
     );
   }
 
-  earliestOffsets(topic: string): Promise<PartitionOffset[]> {
-    return this.listOffsets(topic, EARLIEST);
+  /** Log start offsets of the topic's partitions (all, or those given). */
+  earliestOffsets(topic: string, partitions?: number[]): Promise<PartitionOffset[]> {
+    return this.listOffsets(topic, EARLIEST, partitions);
   }
 
-  latestOffsets(topic: string): Promise<PartitionOffset[]> {
-    return this.listOffsets(topic, LATEST);
+  /** Log end offsets (high watermarks) of the topic's partitions (all, or those given). */
+  latestOffsets(topic: string, partitions?: number[]): Promise<PartitionOffset[]> {
+    return this.listOffsets(topic, LATEST, partitions);
   }
 
   offsetsByTime(topic: string, timestamp: number): Promise<PartitionOffset[]> {

@@ -34,6 +34,7 @@ export {
   type TopicPartitions,
 } from './assignors.js';
 export type { BrokerInfo, ClusterOptions, PartitionInfo, TopicInfo } from './cluster.js';
+export { parseBrokerAddress } from './cluster.js';
 export { Connection, type ConnectionOptions, type RequestOptions } from './connection.js';
 export {
   Consumer,

@@ -115,8 +115,8 @@ async function consume(g: Globals, topic: string, opts: ConsumeOptions): Promise
     const d = await describeTopic(admin, topic);
     const partitions = choosePartitions(d, opts.partition);
     const [start, end] = await Promise.all([
-      admin.listOffsets(topic, -2, partitions),
-      admin.listOffsets(topic, -1, partitions),
+      admin.earliestOffsets(topic, partitions),
+      admin.latestOffsets(topic, partitions),
     ]);
     const ends = new Map(end.map((o) => [o.partition, o.offset]));
     let offsets: Map<number, number> | undefined;

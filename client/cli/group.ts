@@ -156,7 +156,7 @@ async function describeGroup(g: Globals, id: string, format: OutputFormat): Prom
     const ends = new Map<string, number>();
     for (const topic of new Set([...keys.values()].map((k) => k.topic))) {
       if (!existing.has(topic)) continue;
-      for (const o of await admin.listOffsets(topic, -1)) ends.set(`${topic}\u0000${o.partition}`, o.offset);
+      for (const o of await admin.latestOffsets(topic)) ends.set(`${topic}\u0000${o.partition}`, o.offset);
     }
     const rows: OffsetRow[] = [...keys.entries()]
       .map(([k, { topic, partition }]) => {
@@ -267,7 +267,7 @@ async function resetOffsets(g: Globals, id: string, opts: ResetOptions): Promise
     for (const topic of topics) {
       const d = await describeTopic(admin, topic);
       const partitions = d.partitions.map((p) => p.partition);
-      const [start, end] = await Promise.all([admin.listOffsets(topic, -2), admin.listOffsets(topic, -1)]);
+      const [start, end] = await Promise.all([admin.earliestOffsets(topic), admin.latestOffsets(topic)]);
       const byTime = opts.toDatetime !== undefined ? await admin.listOffsets(topic, opts.toDatetime) : [];
       for (const partition of partitions) {
         const lo = start.find((o) => o.partition === partition)?.offset ?? 0;

@@ -9,6 +9,8 @@ import { CliError, connectReason, isSamsaError, kafkaName, topicNotFound } from 
 import { exitCodes } from './exit-codes.js';
 
 export const defaultBrokers = 'localhost:9092';
+/** Connecting never waits longer than this, whatever --timeout says. */
+const connectTimeoutMsMax = 10_000;
 
 /**
  * The client library, loaded when a command first talks to a broker: `--help` and flag errors
@@ -36,7 +38,7 @@ export function clientOptions(g: Globals) {
   return {
     brokers: g.brokers,
     clientId: g.clientId,
-    connectTimeoutMs: Math.min(g.timeoutMs, 10_000),
+    connectTimeoutMs: Math.min(g.timeoutMs, connectTimeoutMsMax),
     requestTimeoutMs: g.timeoutMs,
   };
 }
@@ -46,19 +48,17 @@ export function clientOptions(g: Globals) {
  * the "cannot reach" error (exit 3) naming every broker tried and why.
  */
 async function checkReachable(g: Globals): Promise<void> {
-  const { Connection } = await loadClient();
+  const { Connection, parseBrokerAddress } = await loadClient();
   const reasons: string[] = [];
   let allUnknownHosts = true;
   for (const address of g.brokers) {
-    const cut = address.lastIndexOf(':');
-    const host = address.slice(0, cut).replace(/^\[(.*)\]$/, '$1');
-    const port = Number(address.slice(cut + 1));
+    const { host, port } = parseBrokerAddress(address);
     try {
       const conn = await Connection.connect({
         host,
         port,
         clientId: g.clientId,
-        connectTimeoutMs: Math.min(g.timeoutMs, 10_000),
+        connectTimeoutMs: Math.min(g.timeoutMs, connectTimeoutMsMax),
       });
       conn.close();
       return;

@@ -232,8 +232,8 @@ async function describeTopics(g: Globals, names: string[], opts: DescribeOptions
 async function topicView(admin: Admin, name: string): Promise<TopicView> {
   const d: TopicDescription = await describeTopic(admin, name);
   const [earliest, latest, configs, sized] = await Promise.all([
-    admin.listOffsets(name, -2),
-    admin.listOffsets(name, -1),
+    admin.earliestOffsets(name),
+    admin.latestOffsets(name),
     admin.describeConfigs({ topic: name }),
     partitionSizes(admin, name).then(
       (sizes) => ({ sizes, note: undefined }),
