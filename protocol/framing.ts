@@ -11,9 +11,10 @@
  */
 import type { ImplementedApiKey, RequestTypes, ResponseTypes } from './apis/index.js';
 import { apiSchemas } from './apis/index.js';
-import { arrayLengthMax, DecodeError, Reader } from './reader.js';
+import { DecodeError, Reader } from './reader.js';
 import { requestCodec, responseCodec } from './schema/codecs.js';
 import type { MessageCodec } from './schema/engine.js';
+import { skipTaggedFields } from './schema/engine.js';
 import { inRange, parseVersionRange } from './schema/types.js';
 import { Writer } from './writer.js';
 
@@ -70,18 +71,6 @@ export function requestHeaderVersion(apiKey: number, version: number): number {
 export function responseHeaderVersion(apiKey: number, version: number): number {
   if (apiKey === API_VERSIONS_KEY) return 0;
   return isFlexible(apiKey, version) ? 1 : 0;
-}
-
-function skipTaggedFields(r: Reader): void {
-  r.field = '_tagged_fields';
-  const at = r.pos;
-  const count = r.checkLength(r.uvarint(), at, false, arrayLengthMax, 2);
-  for (let i = 0; i < count && !r.failed; i++) {
-    r.uvarint();
-    const sizeAt = r.pos;
-    const size = r.checkLength(r.uvarint(), sizeAt, false, arrayLengthMax, 1);
-    if (size > 0) r.skip(size);
-  }
 }
 
 /**

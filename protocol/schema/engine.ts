@@ -226,6 +226,7 @@ function compileStruct(
   const regular = plans.filter((p) => p.present && !p.tagged);
   const tagged = plans.filter((p) => p.tagged).sort((a, b) => a.tag - b.tag);
   const byTag = new Map(tagged.map((p) => [p.tag, p]));
+  const taggedPath = parent ? `${parent}._tagged_fields` : '_tagged_fields';
   const minBytes = regular.reduce((s, p) => s + p.codec.minBytes, 0) + (flexible ? 1 : 0);
 
   const decodeInterpreted = (r: Reader): Obj => {
@@ -239,10 +240,10 @@ function compileStruct(
         o[p.name] = p.makeDefault();
       }
     }
-    if (flexible) readTaggedFields(r, o, byTag, parent);
+    if (flexible) readTaggedFields(r, o, byTag, taggedPath);
     return o;
   };
-  const readTagged = (r: Reader, o: Obj): void => readTaggedFields(r, o, byTag, parent);
+  const readTagged = (r: Reader, o: Obj): void => readTaggedFields(r, o, byTag, taggedPath);
 
   const encodeInterpreted = (w: Writer, v: Obj): void => {
     for (let i = 0; i < regular.length; i++) {
@@ -290,8 +291,15 @@ function compileStruct(
   return { decode, encode, makeDefault, isDefault, minBytes };
 }
 
-function readTaggedFields(r: Reader, o: Obj, byTag: Map<number, FieldPlan>, parent: string): void {
-  r.field = parent ? `${parent}._tagged_fields` : '_tagged_fields';
+const noTaggedFields = new Map<number, FieldPlan>();
+
+/** Skip a tagged-fields section whose tags are all unknown here (e.g. in a header). */
+export function skipTaggedFields(r: Reader): void {
+  readTaggedFields(r, {}, noTaggedFields, '_tagged_fields');
+}
+
+function readTaggedFields(r: Reader, o: Obj, byTag: Map<number, FieldPlan>, path: string): void {
+  r.field = path;
   const at = r.pos;
   const count = r.checkLength(r.uvarint(), at, false, arrayLengthMax, 2);
   for (let i = 0; i < count && !r.failed; i++) {
