@@ -21,10 +21,9 @@ import {
 } from '../../protocol/record-batch.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import { AppendWaiters } from '../append-waiters.js';
+import { leaderEpochError, SINGLE_NODE_LEADER_EPOCH } from '../leader-epochs.js';
 import type { ApiHandler, RequestContext } from '../request-context.js';
 import { storageErrorOutcome } from '../storage-errors.js';
-
-const LEADER_EPOCH = 0;
 
 function readOnce(req: FetchRequest, ctx: RequestContext) {
   const { topics, config } = ctx.core;
@@ -71,10 +70,8 @@ function readPartition(
     records: null,
   });
   if (!plog) return empty(E.UNKNOWN_TOPIC_OR_PARTITION);
-  const epoch = p.currentLeaderEpoch ?? -1;
-  if (epoch >= 0 && epoch !== LEADER_EPOCH) {
-    return empty(epoch > LEADER_EPOCH ? E.UNKNOWN_LEADER_EPOCH : E.FENCED_LEADER_EPOCH);
-  }
+  const epochError = leaderEpochError(p.currentLeaderEpoch ?? -1, SINGLE_NODE_LEADER_EPOCH);
+  if (epochError) return empty(epochError);
   const hw = plog.highWatermark;
   const start = plog.logStartOffset;
   if (p.fetchOffset < start || p.fetchOffset > plog.logEndOffset) {

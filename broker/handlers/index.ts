@@ -9,6 +9,7 @@ import { describeLogDirsHandler } from './describe-log-dirs.js';
 import { fetchHandler } from './fetch.js';
 import { listOffsetsHandler } from './list-offsets.js';
 import { metadataHandler } from './metadata.js';
+import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
 import { produceHandler } from './produce.js';
 
 export function allHandlers(): ApiHandler[] {
@@ -24,5 +25,6 @@ export function allHandlers(): ApiHandler[] {
     alterConfigsHandler,
     incrementalAlterConfigsHandler,
     describeLogDirsHandler,
+    offsetForLeaderEpochHandler,
   ] as ApiHandler[];
 }

@@ -5,12 +5,13 @@
  */
 import type { ListOffsetsRequest, ListOffsetsResponse } from '../../protocol/apis/index.js';
 import { ErrorCode as E } from '../../protocol/error-codes.js';
+import { leaderEpochError, SINGLE_NODE_LEADER_EPOCH } from '../leader-epochs.js';
 import type { ApiHandler, RequestContext } from '../request-context.js';
 import { storageErrorOutcome } from '../storage-errors.js';
 
 const LATEST = -1;
 const EARLIEST = -2;
-const LEADER_EPOCH = 0;
+const LEADER_EPOCH = SINGLE_NODE_LEADER_EPOCH;
 
 function handle(req: ListOffsetsRequest, ctx: RequestContext) {
   const { topics } = ctx.core;
@@ -22,11 +23,8 @@ function handle(req: ListOffsetsRequest, ctx: RequestContext) {
         const base = { partitionIndex: p.partitionIndex, oldStyleOffsets: [] as number[], leaderEpoch: -1 };
         const plog = topics.partition(t.name, p.partitionIndex);
         if (!plog) return { ...base, errorCode: E.UNKNOWN_TOPIC_OR_PARTITION, timestamp: -1, offset: -1 };
-        const epoch = p.currentLeaderEpoch ?? -1;
-        if (epoch >= 0 && epoch !== LEADER_EPOCH) {
-          const errorCode = epoch > LEADER_EPOCH ? E.UNKNOWN_LEADER_EPOCH : E.FENCED_LEADER_EPOCH;
-          return { ...base, errorCode, timestamp: -1, offset: -1 };
-        }
+        const epochError = leaderEpochError(p.currentLeaderEpoch ?? -1, LEADER_EPOCH);
+        if (epochError) return { ...base, errorCode: epochError, timestamp: -1, offset: -1 };
         try {
           if (p.timestamp === EARLIEST) {
             return {

@@ -18,6 +18,7 @@ import {
   RECORDS_OFFSET,
 } from '../../protocol/record-batch.js';
 import { checkBatchRecords } from '../../protocol/record-validation.js';
+import { SINGLE_NODE_LEADER_EPOCH } from '../leader-epochs.js';
 import type { ApiHandler, RequestContext } from '../request-context.js';
 import { storageErrorOutcome } from '../storage-errors.js';
 import { isInternalTopic } from '../topic-names.js';
@@ -158,7 +159,7 @@ function produceOne(
     return partitionError(partition, problem.errorCode, `${topic}-${partition}: ${problem.errorMessage}`);
   }
   try {
-    const r = plog.append(records, { leaderEpoch: 0 });
+    const r = plog.append(records, { leaderEpoch: SINGLE_NODE_LEADER_EPOCH });
     plog.highWatermark = plog.logEndOffset;
     topics.appended(topic, partition, records.length);
     ctx.core.metrics.bytesIn.inc({ topic }, records.length);
