@@ -10,13 +10,8 @@
  */
 import type { MetadataRecord, PartitionRecord, RegisterBrokerRecord } from './metadata-records.js';
 
-export interface BrokerState {
-  brokerId: number;
-  incarnationId: string;
-  host: string;
-  port: number;
-  rack: string | null;
-  brokerEpoch: number;
+/** A registered broker: its registration, and whether it is fenced. */
+export interface BrokerState extends Omit<RegisterBrokerRecord, 'type'> {
   fenced: boolean;
 }
 

@@ -8,30 +8,10 @@ import {
   preferredLeaderElections,
   unfenceBroker,
 } from '../../../broker/cluster/controller-decisions.js';
-import { MetadataImage } from '../../../broker/cluster/metadata-image.js';
+import type { MetadataImage } from '../../../broker/cluster/metadata-image.js';
 import type { MetadataRecord } from '../../../broker/cluster/metadata-records.js';
 import { ErrorCode as E } from '../../../protocol/error-codes.js';
-
-function cluster(brokers: number[]): MetadataImage {
-  const image = new MetadataImage();
-  let offset = 0;
-  for (const id of brokers) {
-    image.apply(
-      {
-        type: 'register-broker',
-        brokerId: id,
-        incarnationId: `i${id}`,
-        host: 'h',
-        port: 9000 + id,
-        rack: null,
-        brokerEpoch: id,
-      },
-      offset++,
-    );
-    image.apply({ type: 'unfence-broker', brokerId: id, brokerEpoch: id }, offset++);
-  }
-  return image;
-}
+import { liveCluster } from './fixtures.js';
 
 function applyAll(image: MetadataImage, records: MetadataRecord[]): void {
   for (const r of records) t.same(image.apply(r, image.offset + 1), { applied: true }, r.type);
@@ -62,7 +42,7 @@ t.test('placement spreads leaders and replicas evenly, never two replicas on one
 });
 
 t.test('createTopic refuses more replicas than live brokers, and existing names', async (t) => {
-  const image = cluster([1, 2, 3]);
+  const image = liveCluster([1, 2, 3]);
   applyAll(image, fenceBroker(image, 3));
   const d = createTopic(image, { name: 't', topicId: 'c'.repeat(32), partitions: 1, replicationFactor: 3 });
   t.same('errorCode' in d && d.errorCode, E.INVALID_REPLICATION_FACTOR);
@@ -80,7 +60,7 @@ t.test('createTopic refuses more replicas than live brokers, and existing names'
 t.test(
   'a fenced leader is replaced from the ISR and leaves every ISR; the last ISR member stays',
   async (t) => {
-    const image = cluster([1, 2, 3]);
+    const image = liveCluster([1, 2, 3]);
     mustCreate(image, 't', 3, 3);
     mustCreate(image, 'solo', 3, 1);
     const led = [0, 1, 2].filter((p) => image.partition('t', p)?.leader === 1);
@@ -103,7 +83,7 @@ t.test(
 );
 
 t.test('unclean election only when the topic allows it, and it resets the ISR', async (t) => {
-  const image = cluster([1, 2]);
+  const image = liveCluster([1, 2]);
   mustCreate(image, 't', 1, 2);
   applyAll(image, [{ type: 'partition-change', topic: 't', partition: 0, isr: [1] }]);
   applyAll(image, fenceBroker(image, 1));
@@ -119,7 +99,7 @@ t.test('unclean election only when the topic allows it, and it resets the ISR', 
 });
 
 t.test('preferred leaders take leadership back once live and in the ISR', async (t) => {
-  const image = cluster([1, 2]);
+  const image = liveCluster([1, 2]);
   mustCreate(image, 't', 2, 2);
   applyAll(image, fenceBroker(image, 1));
   applyAll(image, unfenceBroker(image, 1));
@@ -142,7 +122,7 @@ t.test('preferred leaders take leadership back once live and in the ISR', async 
 });
 
 t.test('alterPartition checks leader, epochs and eligibility', async (t) => {
-  const image = cluster([1, 2, 3]);
+  const image = liveCluster([1, 2, 3]);
   mustCreate(image, 't', 1, 3);
   const s = image.partition('t', 0)!;
   const base = { brokerId: s.leader, topic: 't', partition: 0, leaderEpoch: 0, partitionEpoch: 0 };

@@ -6,20 +6,11 @@ import {
   type MetadataRecord,
   MetadataRecordError,
 } from '../../../broker/cluster/metadata-records.js';
+import { partitionRecord, registerBroker } from './fixtures.js';
 
 const topicId = 'a'.repeat(32);
 
-function broker(brokerId: number, brokerEpoch = 10 + brokerId): MetadataRecord {
-  return {
-    type: 'register-broker',
-    brokerId,
-    incarnationId: `i${brokerId}`,
-    host: '127.0.0.1',
-    port: 9000 + brokerId,
-    rack: null,
-    brokerEpoch,
-  };
-}
+const broker = (id: number, epoch = 10 + id) => registerBroker(id, epoch);
 
 function sampleLog(): MetadataRecord[] {
   return [
@@ -28,16 +19,7 @@ function sampleLog(): MetadataRecord[] {
     { type: 'unfence-broker', brokerId: 1, brokerEpoch: 11 },
     { type: 'unfence-broker', brokerId: 2, brokerEpoch: 12 },
     { type: 'topic', name: 't', topicId },
-    {
-      type: 'partition',
-      topic: 't',
-      partition: 0,
-      replicas: [1, 2],
-      isr: [1, 2],
-      leader: 1,
-      leaderEpoch: 0,
-      partitionEpoch: 0,
-    },
+    partitionRecord('t', 0, [1, 2]),
     { type: 'topic-config', topic: 't', key: 'min.insync.replicas', value: '2' },
   ];
 }

@@ -1,54 +1,14 @@
 import t from 'tap';
 import { BrokerHeartbeats } from '../../../broker/cluster/broker-heartbeats.js';
-import { MetadataImage } from '../../../broker/cluster/metadata-image.js';
+import type { MetadataImage } from '../../../broker/cluster/metadata-image.js';
 import { type PartitionRole, partitionKey, roleChanges } from '../../../broker/cluster/partition-roles.js';
+import { liveCluster, partitionRecord } from './fixtures.js';
 
 function image(): MetadataImage {
-  const img = new MetadataImage();
-  let o = 0;
-  for (const id of [1, 2, 3]) {
-    img.apply(
-      {
-        type: 'register-broker',
-        brokerId: id,
-        incarnationId: `i${id}`,
-        host: 'h',
-        port: 9000 + id,
-        rack: null,
-        brokerEpoch: o,
-      },
-      o,
-    );
-    img.apply({ type: 'unfence-broker', brokerId: id, brokerEpoch: o }, o + 1);
-    o += 2;
-  }
-  img.apply({ type: 'topic', name: 't', topicId: 'd'.repeat(32) }, o++);
-  img.apply(
-    {
-      type: 'partition',
-      topic: 't',
-      partition: 0,
-      replicas: [1, 2],
-      isr: [1, 2],
-      leader: 1,
-      leaderEpoch: 0,
-      partitionEpoch: 0,
-    },
-    o++,
-  );
-  img.apply(
-    {
-      type: 'partition',
-      topic: 't',
-      partition: 1,
-      replicas: [2, 3],
-      isr: [2, 3],
-      leader: 2,
-      leaderEpoch: 0,
-      partitionEpoch: 0,
-    },
-    o++,
-  );
+  const img = liveCluster([1, 2, 3]);
+  img.apply({ type: 'topic', name: 't', topicId: 'd'.repeat(32) }, 6);
+  img.apply(partitionRecord('t', 0, [1, 2]), 7);
+  img.apply(partitionRecord('t', 1, [2, 3]), 8);
   return img;
 }
 
