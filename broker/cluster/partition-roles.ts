@@ -23,6 +23,12 @@ export interface RoleChange {
 
 export const partitionKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
+/** [topic, partition] of a {@link partitionKey} (topic names cannot hold NUL). */
+export function splitPartitionKey(k: string): [string, number] {
+  const i = k.lastIndexOf('\u0000');
+  return [k.slice(0, i), Number(k.slice(i + 1))];
+}
+
 /** The role `brokerId` has for one partition, or undefined when it is not a replica. */
 export function roleOf(p: PartitionState, brokerId: number): PartitionRole | undefined {
   if (!p.replicas.includes(brokerId)) return undefined;
@@ -62,10 +68,10 @@ export function roleChanges(
   }
   for (const k of current.keys()) {
     if (seen.has(k)) continue;
-    const [topic, partition] = k.split('\u0000') as [string, string];
+    const [topic, partition] = splitPartitionKey(k);
     changes.push({
       topic,
-      partition: Number(partition),
+      partition,
       role: undefined,
       topicRemoved: !image.topics.has(topic),
     });

@@ -16,6 +16,7 @@
  */
 import { ErrorCode as E } from '../../protocol/error-codes.js';
 import { followerTruncationOffset } from './leader-partition-state.js';
+import { partitionKey } from './partition-roles.js';
 import { PeerClient } from './peer-client.js';
 
 /** What the fetcher needs of a local replica's log (storage's PartitionLog has it). */
@@ -70,8 +71,6 @@ const OFFSET_FOR_LEADER_EPOCH_VERSION = 4;
 /** Framing bytes before a batch's length field ends: baseOffset (8) + batchLength (4). */
 const BATCH_LENGTH_END = 12;
 
-const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
-
 export class ReplicaFetcher {
   private readonly partitions = new Map<string, PartitionFetchState>();
   private client: PeerClient | undefined;
@@ -96,17 +95,17 @@ export class ReplicaFetcher {
 
   /** Follow a partition (again) at `leaderEpoch`: it truncates first, then fetches. */
   addPartition(p: FollowedPartition): void {
-    this.partitions.set(key(p.topic, p.partition), { ...p, phase: 'truncating' });
+    this.partitions.set(partitionKey(p.topic, p.partition), { ...p, phase: 'truncating' });
     this.wake?.();
   }
 
   removePartition(topic: string, partition: number): void {
-    this.partitions.delete(key(topic, partition));
+    this.partitions.delete(partitionKey(topic, partition));
   }
 
   /** The phase of a followed partition (for tests and the admin view). */
   phaseOf(topic: string, partition: number): PartitionFetchState['phase'] | undefined {
-    return this.partitions.get(key(topic, partition))?.phase;
+    return this.partitions.get(partitionKey(topic, partition))?.phase;
   }
 
   get partitionCount(): number {
@@ -187,7 +186,7 @@ export class ReplicaFetcher {
     });
     for (const t of res.topics) {
       for (const r of t.partitions) {
-        const p = this.partitions.get(key(t.topic, r.partition));
+        const p = this.partitions.get(partitionKey(t.topic, r.partition));
         if (!p || p.phase !== 'truncating') continue;
         if (r.errorCode !== 0) {
           this.onPartitionError(p, r.errorCode);
@@ -246,7 +245,7 @@ export class ReplicaFetcher {
     if (res.errorCode) throw new Error(`fetch failed with error ${res.errorCode}`);
     for (const t of res.responses) {
       for (const r of t.partitions) {
-        const p = this.partitions.get(key(t.topic, r.partitionIndex));
+        const p = this.partitions.get(partitionKey(t.topic, r.partitionIndex));
         if (!p || p.phase !== 'fetching') continue;
         if (r.errorCode === E.OFFSET_OUT_OF_RANGE) {
           const leaderStart = r.logStartOffset ?? -1;
