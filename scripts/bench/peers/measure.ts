@@ -118,3 +118,18 @@ export function installedPackage(name: string): string | undefined {
 
 /** An error's message, whatever was thrown. */
 export const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** How long closing a client may take before the run moves on to stopping the server. */
+export const clientCloseMsMax = 10_000;
+
+/** Wait for `promise` (a client's close) at most `ms`; never rejects, so cleanup always goes on. */
+export async function settleWithin(promise: Promise<unknown>, ms = clientCloseMsMax): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    promise.catch(() => undefined),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+}

@@ -13,6 +13,7 @@ import {
   InFlightWindow,
   installedPackage,
   secondsSince,
+  settleWithin,
   throughput,
 } from './measure.js';
 import {
@@ -163,7 +164,7 @@ export const natsJetStream: Peer = {
     } catch (err) {
       result.reason = `run failed: ${errorMessage(err)}`;
     } finally {
-      if (nc) await nc.close().catch(() => undefined);
+      if (nc) await settleWithin(nc.close());
       if (server) await server.stop();
     }
     return result;

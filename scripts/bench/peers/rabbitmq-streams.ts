@@ -18,6 +18,7 @@ import {
   InFlightWindow,
   installedPackage,
   secondsSince,
+  settleWithin,
   throughput,
 } from './measure.js';
 import {
@@ -253,7 +254,7 @@ export const rabbitmqStreams: Peer = {
     } catch (err) {
       result.reason = `run failed: ${errorMessage(err)}`;
     } finally {
-      if (stream) await stream.close().catch(() => undefined);
+      if (stream) await settleWithin(stream.close());
       restoreWorkaround?.();
       if (rabbitStarted && rabbit) {
         await stopRabbit(rabbit, pidFile, ctlRun).catch((err: unknown) => {
@@ -287,12 +288,8 @@ async function stopRabbit(
   // The wrapper script exits once the node has: SIGTERM makes it stop the node itself if
   // rabbitmqctl could not (rabbit.stop() waits, then SIGKILLs).
   await rabbit.stop();
-  if (beamPid !== undefined && pidAlive(beamPid)) {
-    process.kill(beamPid, 'SIGKILL');
-    await waitUntil('the Erlang VM did not exit after SIGKILL', () => !pidAlive(beamPid!), {
-      timeoutMs: 10_000,
-    });
-  }
+  // Only if the script itself had to be SIGKILLed would the Erlang VM outlive it.
+  if (beamPid !== undefined && pidAlive(beamPid)) await stopPid(beamPid, 'the RabbitMQ Erlang VM');
   if (stopped.code !== 0)
     throw new Error(`rabbitmqctl stop exited with ${stopped.code}: ${stopped.stderr.trim()}`);
 }
@@ -358,7 +355,7 @@ async function consume(
   await done;
   guard.stop();
   const seconds = secondsSince(start);
-  await consumer.close().catch(() => undefined);
+  await settleWithin(consumer.close());
   guard.assertCount(count, opts.records);
   if (wrongSize > 0)
     throw new Error(`${wrongSize} of ${count} messages did not have ${opts.recordBytes} bytes`);
