@@ -8,7 +8,8 @@ export function registerBroker(brokerId: number, brokerEpoch: number): RegisterB
     brokerId,
     incarnationId: `i${brokerId}`,
     host: '127.0.0.1',
-    port: 9000 + brokerId,
+    // Nothing listens on port 1: a fetcher started by a test connects nowhere.
+    port: 1,
     rack: null,
     brokerEpoch,
   };
