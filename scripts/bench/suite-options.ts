@@ -103,12 +103,15 @@ export function planFor(o: SuiteOptions): Plan {
       partitions: 6,
       e2eRate: 10_000,
       e2eRecords: o.records ?? (full ? 300_000 : 50_000),
-      serialRecords: Math.min(o.records ?? Number.POSITIVE_INFINITY, full && o.records === null ? 10_000 : 1_000),
+      serialRecords: Math.min(
+        o.records ?? Number.POSITIVE_INFINITY,
+        full && o.records === null ? 10_000 : 1_000,
+      ),
     },
     clients: { records: o.records ?? (full ? 1_000_000 : 100_000), inFlight: 64 },
     peers: { records: o.records ?? (full ? 1_000_000 : 100_000) },
     partitions: {
-      counts: full ? [1, 100, 1000, 10_000] : o.records !== null ? [1, 10] : [1, 100, 1000],
+      counts: o.records !== null ? [1, 10] : full ? [1, 100, 1000, 10_000] : [1, 100, 1000],
       records: o.records ?? (full ? 1_000_000 : 200_000),
     },
     storedData: {

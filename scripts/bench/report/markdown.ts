@@ -49,21 +49,17 @@ export function renderMarkdown(r: SuiteResult, chartPath: (file: string) => stri
     '',
   );
   const v = r.versions;
-  out.push(
-    `Versions: node ${v.node}; Samsa ${v.samsaCommit.slice(0, 12)}${v.samsaDirty ? ' (with uncommitted changes)' : ''}; ${v.kcat}; ` +
-      `${Object.entries(v.npm)
-        .map(([k, x]) => `${k} ${x}`)
-        .join(', ')}` +
-      `${
-        r.sections.peers
-          ? `; ${r.sections.peers.peers
-              .filter((p) => p.serverVersion || p.client)
-              .map((p) => `${p.peer}: ${[p.serverVersion, p.client].filter(Boolean).join(' with ')}`)
-              .join('; ')}`
-          : ''
-      }.`,
-    '',
-  );
+  const peerVersions = (r.sections.peers?.peers ?? [])
+    .filter((p) => p.serverVersion || p.client)
+    .map((p) => `${p.peer}: ${[p.serverVersion, p.client].filter(Boolean).join(' with ')}`);
+  const versionParts = [
+    `node ${v.node}`,
+    `Samsa ${v.samsaCommit.slice(0, 12)}${v.samsaDirty ? ' (with uncommitted changes)' : ''}`,
+    v.kcat,
+    ...Object.entries(v.npm).map(([k, x]) => `${k} ${x}`),
+    ...peerVersions,
+  ];
+  out.push(`Versions: ${versionParts.join('; ')}.`, '');
 
   out.push('## Targets', '');
   out.push(
