@@ -2,6 +2,7 @@
  * What every section of the suite shares: the plan, a private work directory, logging, and
  * brokers started the same way (profiled when --profile), their memory sampled while they run.
  */
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BrokerProcess, type BrokerProcessOptions, startBrokerProcess } from './broker-process.js';
 import { RssSampler } from './rss.js';
@@ -23,6 +24,8 @@ export interface RunningBroker {
   broker: BrokerProcess;
   bootstrap: string;
   rss: RssSampler;
+  /** Its data, config and log directory (removed when it stops). */
+  dir: string;
   /** Stop it; its command, config and memory for the report. */
   stop(): Promise<BrokerInfo>;
 }
@@ -49,9 +52,11 @@ export async function startBroker(
     broker,
     bootstrap: `127.0.0.1:${broker.port}`,
     rss,
+    dir,
     async stop() {
       const m = rss.stop();
       await broker.stop();
+      rmSync(dir, { recursive: true, force: true });
       return { command: broker.command, config: broker.config, peakRssMiB: m.peakRssMiB, hwmMiB: m.hwmMiB };
     },
   };

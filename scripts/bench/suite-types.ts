@@ -84,6 +84,8 @@ export interface StoredDataSection {
   broker: BrokerInfo;
   plannedBytes: number;
   bytes: number;
+  /** `du -sb` of the broker's directory at the end (logs, indexes, batch headers). */
+  diskBytes: number;
   note: string | null;
   partitions: number;
   windows: StoredDataWindow[];

@@ -261,7 +261,7 @@ export function renderMarkdown(r: SuiteResult, chartPath: (file: string) => stri
   if (d) {
     out.push('### Stored data', '');
     out.push(
-      `One producer (Samsa client in the suite's process, acks=1, batches of 1,000, 64 in flight) writing ${(d.bytes / 1024 ** 3).toFixed(2)} GiB of record values to one topic of ${d.partitions} partitions; throughput per window of ${(d.bytes / d.windows.length / 1024 ** 2).toFixed(0)} MiB.${d.note ? ` Note: ${d.note}.` : ''}`,
+      `One producer (Samsa client in the suite's process, acks=1, batches of 1,000, 64 in flight) writing ${(d.bytes / 1024 ** 3).toFixed(2)} GiB of record values to one topic of ${d.partitions} partitions; throughput per window of ${(d.bytes / d.windows.length / 1024 ** 2).toFixed(0)} MiB; ${(d.diskBytes / 1024 ** 3).toFixed(2)} GiB on disk at the end.${d.note ? ` Note: ${d.note}.` : ''}`,
       '',
     );
     const rps = d.windows.map((w) => w.recordsPerSec);
