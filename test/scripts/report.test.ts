@@ -158,6 +158,7 @@ function fixture(): SuiteResult {
         broker,
         plannedBytes: 2e9,
         bytes: 1e9,
+        diskBytes: 1.1e9,
         note: 'scaled down',
         partitions: 6,
         windows: [

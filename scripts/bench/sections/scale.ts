@@ -131,12 +131,13 @@ export async function runStoredData(ctx: SuiteContext): Promise<StoredDataSectio
       );
     }
     await producer.close();
-    const du = spawnSync('du', ['-sb', ctx.workDir], { encoding: 'utf8' }).stdout.split('\t')[0];
-    ctx.log(`  on disk: ${du} bytes under the work directory`);
+    const du = Number(spawnSync('du', ['-sb', b.dir], { encoding: 'utf8' }).stdout.split('\t')[0]);
+    ctx.log(`  on disk: ${du} bytes in the broker's directory`);
     return {
       broker: await b.stop(),
       plannedBytes: planned,
       bytes: totalRecords * size,
+      diskBytes: du,
       note,
       partitions,
       windows: out,
