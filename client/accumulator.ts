@@ -33,6 +33,13 @@ export type RecordHeaders = Record<string, HeaderValue> | ReadonlyArray<{ key: s
 /** Compression of produced batches. */
 export type CompressionType = 'none' | 'gzip';
 
+/**
+ * First buffer of a batch, at most: a batch starts this small and doubles up to its capacity,
+ * so a partition that sees a few records holds kilobytes, not a whole `batchBytes` buffer
+ * (1,000 partitions x 1 MiB would be a gigabyte), and low-rate sends do not churn megabytes.
+ */
+export const batchBufferInitialBytes = 16 * 1024;
+
 /** Timestamp deltas in this range are written as varints, larger ones as varlongs. */
 const smallDeltaMin = -0x40000000;
 const smallDeltaMax = 0x3fffffff;
@@ -80,6 +87,7 @@ export class BatchBuilder {
   readonly topic: string;
   readonly partition: number;
   readonly createdAt: number;
+  /** The most bytes this batch may grow to. */
   readonly capacity: number;
   /** Records appended so far. */
   count = 0;
@@ -89,7 +97,7 @@ export class BatchBuilder {
   bytes: Buffer | null = null;
   attempts = 0;
   lastError: Error | undefined;
-  private readonly buf: Buffer;
+  private buf: Buffer;
   private pos = RECORDS_OFFSET;
   private readonly done: Deferred = deferred();
 
@@ -98,7 +106,12 @@ export class BatchBuilder {
     this.partition = partition;
     this.capacity = capacity;
     this.createdAt = now;
-    this.buf = Buffer.allocUnsafe(capacity);
+    this.buf = Buffer.allocUnsafeSlow(Math.min(capacity, batchBufferInitialBytes));
+  }
+
+  /** Bytes of buffer this batch holds now (grows up to `capacity`). */
+  get allocated(): number {
+    return this.buf.length;
   }
 
   /** Resolves with the base offset assigned by the broker. */
@@ -161,6 +174,7 @@ export class BatchBuilder {
     }
     const total = sizeOfVarint(body) + body;
     if (this.pos + total > this.capacity) return false;
+    if (this.pos + total > this.buf.length) this.grow(this.pos + total);
     const buf = this.buf;
     let p = writeVarintUnchecked(buf, this.pos, body);
     buf[p++] = 0;
@@ -187,6 +201,15 @@ export class BatchBuilder {
     this.count = count + 1;
     if (timestamp > this.maxTimestamp) this.maxTimestamp = timestamp;
     return true;
+  }
+
+  /** Move to a buffer of at least `need` bytes: double, capped at capacity. */
+  private grow(need: number): void {
+    let size = this.buf.length * 2;
+    while (size < need) size *= 2;
+    const next = Buffer.allocUnsafeSlow(Math.min(this.capacity, size));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
   }
 
   /** Write the header and CRC (compressing the records first if asked); idempotent. */
@@ -260,7 +283,7 @@ export class PartitionQueue {
   }
 }
 
-/** Per-partition queues of batches plus the byte count that drives back-pressure. */
+/** Per-partition queues of batches plus the byte count (of buffers allocated) that drives back-pressure. */
 export class Accumulator {
   readonly queues = new Map<string, PartitionQueue[]>();
   /** Buffer bytes held by open, ready and in-flight batches. */
@@ -306,8 +329,12 @@ export class Accumulator {
   ): BatchBuilder {
     let batch = q.open;
     this.lastFull = false;
-    if (batch?.tryAppend(key, value, headers, timestamp)) return batch;
     if (batch) {
+      const before = batch.allocated;
+      if (batch.tryAppend(key, value, headers, timestamp)) {
+        this.bufferedBytes += batch.allocated - before;
+        return batch;
+      }
       q.ready.push(batch);
       q.open = null;
       this.lastFull = true;
@@ -319,15 +346,15 @@ export class Accumulator {
     );
     const capacity = Math.max(this.batchBytes, RECORDS_OFFSET + need);
     batch = new BatchBuilder(q.topic, q.partition, capacity, now);
-    this.bufferedBytes += capacity;
     q.open = batch;
     if (!batch.tryAppend(key, value, headers, timestamp))
       throw new Error('record does not fit an empty batch');
+    this.bufferedBytes += batch.allocated;
     return batch;
   }
 
   /** A batch left the client for good (acknowledged or failed). */
   release(batch: BatchBuilder): void {
-    this.bufferedBytes -= batch.capacity;
+    this.bufferedBytes -= batch.allocated;
   }
 }
