@@ -101,12 +101,19 @@ export class BatchBuilder {
   private pos = RECORDS_OFFSET;
   private readonly done: Deferred = deferred();
 
-  constructor(topic: string, partition: number, capacity: number, now: number) {
+  /** `initialBytes`: the first buffer (capped at capacity); it doubles as records need. */
+  constructor(
+    topic: string,
+    partition: number,
+    capacity: number,
+    now: number,
+    initialBytes = batchBufferInitialBytes,
+  ) {
     this.topic = topic;
     this.partition = partition;
     this.capacity = capacity;
     this.createdAt = now;
-    this.buf = Buffer.allocUnsafeSlow(Math.min(capacity, batchBufferInitialBytes));
+    this.buf = Buffer.allocUnsafeSlow(Math.min(capacity, initialBytes));
   }
 
   /** Bytes of buffer this batch holds now (grows up to `capacity`). */
@@ -265,6 +272,19 @@ export class PartitionQueue {
   inFlight = 0;
   /** No send before this time (retry backoff). */
   retryAt = 0;
+  /**
+   * Size of this partition's last batch to stop growing (filled up or taken for sending): the
+   * next batch starts with a buffer that big, so a busy partition does not regrow every batch.
+   */
+  lastBatchBytes = 0;
+
+  /** The open batch stops growing (it is full or about to be sent): remember its size. */
+  closeOpen(): BatchBuilder | null {
+    const b = this.open;
+    if (b) this.lastBatchBytes = b.size;
+    this.open = null;
+    return b;
+  }
 
   constructor(topic: string, partition: number) {
     this.topic = topic;
@@ -336,7 +356,7 @@ export class Accumulator {
         return batch;
       }
       q.ready.push(batch);
-      q.open = null;
+      q.closeOpen();
       this.lastFull = true;
     }
     const need = BatchBuilder.recordSizeMax(
@@ -345,7 +365,13 @@ export class Accumulator {
       headers,
     );
     const capacity = Math.max(this.batchBytes, RECORDS_OFFSET + need);
-    batch = new BatchBuilder(q.topic, q.partition, capacity, now);
+    batch = new BatchBuilder(
+      q.topic,
+      q.partition,
+      capacity,
+      now,
+      Math.max(batchBufferInitialBytes, q.lastBatchBytes),
+    );
     q.open = batch;
     if (!batch.tryAppend(key, value, headers, timestamp))
       throw new Error('record does not fit an empty batch');

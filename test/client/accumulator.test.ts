@@ -55,3 +55,22 @@ t.test('a record bigger than the initial buffer gets a buffer that fits it', asy
   const [batch] = parseRecordBatches(b.close('none'));
   t.ok(batch!.records[0]!.value!.equals(big));
 });
+
+t.test("a partition's next batch starts as big as its last one grew", async (t) => {
+  const acc = new Accumulator(128 * 1024);
+  const q = acc.queue('t', 0);
+  const v = Buffer.alloc(1000, 'v');
+  const first = acc.append(q, null, v, null, 1, 1);
+  let b = first;
+  while (b === first) b = acc.append(q, null, v, null, 1, 1);
+  t.ok(acc.lastFull, 'the first batch filled up');
+  t.ok(
+    b.allocated >= first.size,
+    `the next batch starts at ${b.allocated} bytes, not ${batchBufferInitialBytes}`,
+  );
+  const taken = q.closeOpen();
+  t.equal(taken, b);
+  t.equal(q.open, null);
+  const small = acc.append(q, null, v, null, 1, 1);
+  t.equal(small.allocated, batchBufferInitialBytes, 'a small batch taken for sending sets it back to small');
+});
