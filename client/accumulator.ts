@@ -33,6 +33,13 @@ export type RecordHeaders = Record<string, HeaderValue> | ReadonlyArray<{ key: s
 /** Compression of produced batches. */
 export type CompressionType = 'none' | 'gzip';
 
+/**
+ * First buffer of a batch, at most: a batch starts this small and doubles up to its capacity,
+ * so a partition that sees a few records holds kilobytes, not a whole `batchBytes` buffer
+ * (1,000 partitions x 1 MiB would be a gigabyte), and low-rate sends do not churn megabytes.
+ */
+export const batchBufferInitialBytes = 16 * 1024;
+
 /** Timestamp deltas in this range are written as varints, larger ones as varlongs. */
 const smallDeltaMin = -0x40000000;
 const smallDeltaMax = 0x3fffffff;
@@ -80,6 +87,7 @@ export class BatchBuilder {
   readonly topic: string;
   readonly partition: number;
   readonly createdAt: number;
+  /** The most bytes this batch may grow to. */
   readonly capacity: number;
   /** Records appended so far. */
   count = 0;
@@ -89,16 +97,28 @@ export class BatchBuilder {
   bytes: Buffer | null = null;
   attempts = 0;
   lastError: Error | undefined;
-  private readonly buf: Buffer;
+  private buf: Buffer;
   private pos = RECORDS_OFFSET;
   private readonly done: Deferred = deferred();
 
-  constructor(topic: string, partition: number, capacity: number, now: number) {
+  /** `initialBytes`: the first buffer (capped at capacity); it doubles as records need. */
+  constructor(
+    topic: string,
+    partition: number,
+    capacity: number,
+    now: number,
+    initialBytes = batchBufferInitialBytes,
+  ) {
     this.topic = topic;
     this.partition = partition;
     this.capacity = capacity;
     this.createdAt = now;
-    this.buf = Buffer.allocUnsafe(capacity);
+    this.buf = Buffer.allocUnsafeSlow(Math.min(capacity, initialBytes));
+  }
+
+  /** Bytes of buffer this batch holds now (grows up to `capacity`). */
+  get allocated(): number {
+    return this.buf.length;
   }
 
   /** Resolves with the base offset assigned by the broker. */
@@ -161,6 +181,7 @@ export class BatchBuilder {
     }
     const total = sizeOfVarint(body) + body;
     if (this.pos + total > this.capacity) return false;
+    if (this.pos + total > this.buf.length) this.grow(this.pos + total);
     const buf = this.buf;
     let p = writeVarintUnchecked(buf, this.pos, body);
     buf[p++] = 0;
@@ -187,6 +208,15 @@ export class BatchBuilder {
     this.count = count + 1;
     if (timestamp > this.maxTimestamp) this.maxTimestamp = timestamp;
     return true;
+  }
+
+  /** Move to a buffer of at least `need` bytes: double, capped at capacity. */
+  private grow(need: number): void {
+    let size = this.buf.length * 2;
+    while (size < need) size *= 2;
+    const next = Buffer.allocUnsafeSlow(Math.min(this.capacity, size));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
   }
 
   /** Write the header and CRC (compressing the records first if asked); idempotent. */
@@ -242,6 +272,19 @@ export class PartitionQueue {
   inFlight = 0;
   /** No send before this time (retry backoff). */
   retryAt = 0;
+  /**
+   * Size of this partition's last batch to stop growing (filled up or taken for sending): the
+   * next batch starts with a buffer that big, so a busy partition does not regrow every batch.
+   */
+  lastBatchBytes = 0;
+
+  /** The open batch stops growing (it is full or about to be sent): remember its size. */
+  closeOpen(): BatchBuilder | null {
+    const b = this.open;
+    if (b) this.lastBatchBytes = b.size;
+    this.open = null;
+    return b;
+  }
 
   constructor(topic: string, partition: number) {
     this.topic = topic;
@@ -260,7 +303,7 @@ export class PartitionQueue {
   }
 }
 
-/** Per-partition queues of batches plus the byte count that drives back-pressure. */
+/** Per-partition queues of batches plus the byte count (of buffers allocated) that drives back-pressure. */
 export class Accumulator {
   readonly queues = new Map<string, PartitionQueue[]>();
   /** Buffer bytes held by open, ready and in-flight batches. */
@@ -306,10 +349,14 @@ export class Accumulator {
   ): BatchBuilder {
     let batch = q.open;
     this.lastFull = false;
-    if (batch?.tryAppend(key, value, headers, timestamp)) return batch;
     if (batch) {
+      const before = batch.allocated;
+      if (batch.tryAppend(key, value, headers, timestamp)) {
+        this.bufferedBytes += batch.allocated - before;
+        return batch;
+      }
       q.ready.push(batch);
-      q.open = null;
+      q.closeOpen();
       this.lastFull = true;
     }
     const need = BatchBuilder.recordSizeMax(
@@ -318,16 +365,22 @@ export class Accumulator {
       headers,
     );
     const capacity = Math.max(this.batchBytes, RECORDS_OFFSET + need);
-    batch = new BatchBuilder(q.topic, q.partition, capacity, now);
-    this.bufferedBytes += capacity;
+    batch = new BatchBuilder(
+      q.topic,
+      q.partition,
+      capacity,
+      now,
+      Math.max(batchBufferInitialBytes, q.lastBatchBytes),
+    );
     q.open = batch;
     if (!batch.tryAppend(key, value, headers, timestamp))
       throw new Error('record does not fit an empty batch');
+    this.bufferedBytes += batch.allocated;
     return batch;
   }
 
   /** A batch left the client for good (acknowledged or failed). */
   release(batch: BatchBuilder): void {
-    this.bufferedBytes -= batch.capacity;
+    this.bufferedBytes -= batch.allocated;
   }
 }

@@ -524,8 +524,7 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
     const topics = new Map<string, ProduceRequest['topicData'][number]>();
     let bytes = 0;
     for (const q of queues) {
-      const batch = q.ready.length > 0 ? q.ready.shift()! : q.open!;
-      if (batch === q.open) q.open = null;
+      const batch = q.ready.length > 0 ? q.ready.shift()! : q.closeOpen()!;
       const data = batch.close(this.compression);
       if (batches.length > 0 && bytes + data.length > this.requestBytesMax) {
         q.ready.unshift(batch);

@@ -27,6 +27,7 @@ import { nodeFs, type StorageFs } from './fs.js';
 import { io } from './io.js';
 import { type StorageLogger, silentLogger } from './logger.js';
 import { PartitionLog } from './partition-log.js';
+import { transientIndexFds } from './transient-index-fds.js';
 
 export { parseLogConfig };
 
@@ -73,7 +74,8 @@ export class LogManager {
 
   private constructor(opts: LogManagerOptions) {
     this.dataDir = opts.dataDir;
-    this.fs = opts.fs ?? nodeFs;
+    // One descriptor per segment, not three: 10,000 partitions fit a 20,000-descriptor limit.
+    this.fs = transientIndexFds(opts.fs ?? nodeFs);
     this.logger = opts.log ?? silentLogger;
     this.now = opts.now ?? Date.now;
     this.defaults = { ...DEFAULT_LOG_CONFIG, ...opts.defaults };
