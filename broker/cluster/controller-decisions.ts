@@ -122,7 +122,7 @@ export function fenceBroker(image: MetadataImage, brokerId: number): MetadataRec
  */
 export function unfenceBroker(image: MetadataImage, brokerId: number): MetadataRecord[] {
   const b = image.brokers.get(brokerId);
-  if (!b || !b.fenced) return [];
+  if (!b?.fenced) return [];
   const records: MetadataRecord[] = [{ type: 'unfence-broker', brokerId, brokerEpoch: b.brokerEpoch }];
   const live = new Set(image.liveBrokerIds());
   live.add(brokerId);

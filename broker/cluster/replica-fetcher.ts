@@ -187,7 +187,7 @@ export class ReplicaFetcher {
     for (const t of res.topics) {
       for (const r of t.partitions) {
         const p = this.partitions.get(partitionKey(t.topic, r.partition));
-        if (!p || p.phase !== 'truncating') continue;
+        if (p?.phase !== 'truncating') continue;
         if (r.errorCode !== 0) {
           this.onPartitionError(p, r.errorCode);
           continue;
@@ -246,7 +246,7 @@ export class ReplicaFetcher {
     for (const t of res.responses) {
       for (const r of t.partitions) {
         const p = this.partitions.get(partitionKey(t.topic, r.partitionIndex));
-        if (!p || p.phase !== 'fetching') continue;
+        if (p?.phase !== 'fetching') continue;
         if (r.errorCode === E.OFFSET_OUT_OF_RANGE) {
           const leaderStart = r.logStartOffset ?? -1;
           if (leaderStart > p.log.logEndOffset) p.log.truncateFullyAndStartAt(leaderStart);
@@ -258,7 +258,7 @@ export class ReplicaFetcher {
           continue;
         }
         const whole = r.records ? wholeBatches(r.records) : undefined;
-        if (whole && whole.length) p.log.append(whole, { assignOffsets: false });
+        if (whole?.length) p.log.append(whole, { assignOffsets: false });
         const hw = Math.min(r.highWatermark, p.log.logEndOffset);
         if (hw > p.log.highWatermark) p.log.highWatermark = hw;
         this.o.onProgress?.(p);
