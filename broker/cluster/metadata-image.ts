@@ -147,22 +147,17 @@ export class MetadataImage {
   }
 
   private registerBroker(r: RegisterBrokerRecord): ApplyResult {
+    // Proposed with -1: the broker epoch is the offset the registration landed at.
+    const brokerEpoch = r.brokerEpoch >= 0 ? r.brokerEpoch : this.offset;
     const prev = this.brokers.get(r.brokerId);
-    if (prev && prev.brokerEpoch > r.brokerEpoch)
+    if (prev && prev.brokerEpoch > brokerEpoch)
       return skipped(
-        `broker ${r.brokerId} registration epoch ${r.brokerEpoch} is older than ${prev.brokerEpoch}`,
+        `broker ${r.brokerId} registration epoch ${brokerEpoch} is older than ${prev.brokerEpoch}`,
       );
     // A (re-)registered broker starts fenced: it is unfenced once it has caught up with the
     // metadata log and heartbeats, so no partition is led by a broker that is not ready.
-    this.brokers.set(r.brokerId, {
-      brokerId: r.brokerId,
-      incarnationId: r.incarnationId,
-      host: r.host,
-      port: r.port,
-      rack: r.rack,
-      brokerEpoch: r.brokerEpoch,
-      fenced: true,
-    });
+    const { type: _, ...registration } = r;
+    this.brokers.set(r.brokerId, { ...registration, brokerEpoch, fenced: true });
     return applied;
   }
 
