@@ -10,6 +10,8 @@ export type RaftErrorCode =
   | 'PROPOSAL_BACKLOG_FULL' // too many uncommitted bytes at the leader; retry later
   | 'PROPOSAL_DROPPED' // the index was taken by another leader's entry: the proposal is lost
   | 'TIMEOUT' // not committed and applied (or read confirmed) in time; outcome unknown
+  | 'OUTCOME_UNKNOWN' // a snapshot replaced the log where the proposal was: it may or may not be in it
+  | 'SNAPSHOT_TOO_LARGE' // the state machine's snapshot is over SNAPSHOT_DATA_BYTES_MAX
   | 'STOPPED' // the server stopped before the outcome was known
   | 'CORRUPT_RAFT_STATE' // a file in the Raft directory cannot be understood
   | 'BAD_MESSAGE'; // a message from the wire is malformed

@@ -140,3 +140,6 @@ export function entryBytes(e: Entry): number {
 
 /** A conservative estimate of an entry's framing overhead (index, term, type). */
 export const ENTRY_OVERHEAD_BYTES = 32;
+
+/** Bound on a snapshot's data (it travels in one message and is stored in one file). */
+export const SNAPSHOT_DATA_BYTES_MAX = 64 * 1024 * 1024;
