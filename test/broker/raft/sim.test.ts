@@ -30,7 +30,9 @@ t.test('every seed keeps Raft safe and live', async (t) => {
     snapshots += r.stats.snapshotsInstalled;
     reads += r.stats.readsConfirmed;
     if (r.violation) {
-      failures.push(`seed ${seed} (${r.stats.nodes} nodes): ${r.violation}\n  replay: ${replayCommand(seed)}`);
+      failures.push(
+        `seed ${seed} (${r.stats.nodes} nodes): ${r.violation}\n  replay: ${replayCommand(seed)}`,
+      );
       if (failures.length >= 5) break;
     }
   }
@@ -51,7 +53,10 @@ t.test('the same seed replays the same run', async (t) => {
 });
 
 /** The first seed (of `limit`) on which the simulation reports a violation. */
-function firstFailure(opts: Omit<SimOptions, 'seed'>, limit: number): { seed: number; violation: string } | undefined {
+function firstFailure(
+  opts: Omit<SimOptions, 'seed'>,
+  limit: number,
+): { seed: number; violation: string } | undefined {
   for (let seed = 1; seed <= limit; seed++) {
     const r = runSimulation({ seed, ...opts });
     if (r.violation) return { seed, violation: r.violation };
