@@ -3,7 +3,7 @@
  * turns whatever arrived into a well-formed Message or a BAD_MESSAGE error (a peer's bytes are
  * input like any other: checked, never trusted).
  */
-import { pack, Unpackr } from 'msgpackr';
+import { Packr } from 'msgpackr';
 import { RaftError } from './raft-errors.js';
 import { APPEND_BYTES_MAX } from './raft-node.js';
 import {
@@ -14,8 +14,11 @@ import {
   SNAPSHOT_DATA_BYTES_MAX,
 } from './raft-types.js';
 
-/** Binary fields are copied out of the read buffer, so entries do not pin whole frames or files. */
-const unpacker = new Unpackr({ copyBuffers: true });
+/**
+ * Plain msgpack (no record extension: every frame stands alone, across processes and restarts);
+ * binary fields are copied out of the read buffer so entries do not pin whole frames or files.
+ */
+const packer = new Packr({ useRecords: false, copyBuffers: true });
 
 /** Bound on one encoded message: a snapshot message, the largest kind, plus framing. */
 export const MESSAGE_BYTES_MAX = SNAPSHOT_DATA_BYTES_MAX + 64 * 1024;
@@ -23,7 +26,7 @@ export const MESSAGE_BYTES_MAX = SNAPSHOT_DATA_BYTES_MAX + 64 * 1024;
 export const APPEND_ENTRIES_MAX = Math.ceil(APPEND_BYTES_MAX / 32) + 1;
 
 export function encodeMessage(m: Message): Buffer {
-  return pack(m);
+  return packer.pack(m);
 }
 
 function bad(why: string): RaftError {
@@ -62,7 +65,7 @@ function entry(v: unknown, expectIndex: number): Entry {
 export function decodeMessage(buf: Uint8Array): Message {
   let v: unknown;
   try {
-    v = unpacker.unpack(buf);
+    v = packer.unpack(buf);
   } catch (err) {
     throw bad(`undecodable msgpack (${(err as Error).message})`);
   }

@@ -21,7 +21,7 @@
  * fsyncs per batch. Single-threaded; one instance per directory.
  */
 import { join } from 'node:path';
-import { pack, Unpackr } from 'msgpackr';
+import { Packr } from 'msgpackr';
 import { crc32c } from '../../protocol/crc32c.js';
 import { fsyncDir, writeFileAtomic } from '../../storage/checkpoint.js';
 import { nodeFs, type StorageFs } from '../../storage/fs.js';
@@ -39,8 +39,11 @@ import {
   type Snapshot,
 } from './raft-types.js';
 
-/** Binary fields are copied out of the read buffer, so entries do not pin whole frames or files. */
-const unpacker = new Unpackr({ copyBuffers: true });
+/**
+ * Plain msgpack (no record extension: every frame stands alone, across processes and restarts);
+ * binary fields are copied out of the read buffer so entries do not pin whole frames or files.
+ */
+const packer = new Packr({ useRecords: false, copyBuffers: true });
 
 export const HARD_STATE_FILE = 'hardstate';
 export const SNAPSHOT_FILE = 'snapshot';
@@ -73,13 +76,13 @@ export function frame(payload: Uint8Array): Buffer {
 }
 
 function encodeEntry(e: Entry): Buffer {
-  return frame(pack([e.index, e.term, TYPE_CODES[e.type], e.data]));
+  return frame(packer.pack([e.index, e.term, TYPE_CODES[e.type], e.data]));
 }
 
 function decodeEntry(payload: Uint8Array): Entry | undefined {
   let v: unknown;
   try {
-    v = unpacker.unpack(payload);
+    v = packer.unpack(payload);
   } catch {
     return undefined;
   }
@@ -104,7 +107,7 @@ function readFramedFile(fs: StorageFs, path: string, maxBytes: number): unknown 
   const payload = buf.subarray(RECORD_HEADER_BYTES);
   if (crc32c(payload) !== buf.readUInt32BE(4)) throw corrupt(path, 'CRC mismatch');
   try {
-    return unpacker.unpack(payload);
+    return packer.unpack(payload);
   } catch (err) {
     throw corrupt(path, `undecodable: ${(err as Error).message}`);
   }
@@ -330,7 +333,7 @@ export class FileStorage implements RaftStorage {
     writeFileAtomic(
       this.fs,
       join(this.dir, HARD_STATE_FILE),
-      frame(pack({ v: FILE_FORMAT_VERSION, term: hs.term, vote: hs.vote, commit: hs.commit })),
+      frame(packer.pack({ v: FILE_FORMAT_VERSION, term: hs.term, vote: hs.vote, commit: hs.commit })),
     );
   }
 
@@ -344,7 +347,7 @@ export class FileStorage implements RaftStorage {
     writeFileAtomic(
       this.fs,
       join(this.dir, SNAPSHOT_FILE),
-      frame(pack({ v: FILE_FORMAT_VERSION, index: s.index, term: s.term, data: s.data })),
+      frame(packer.pack({ v: FILE_FORMAT_VERSION, index: s.index, term: s.term, data: s.data })),
     );
     this.snapIndex = s.index;
     this.snapTerm = s.term;
