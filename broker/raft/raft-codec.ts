@@ -7,11 +7,12 @@ import { Packr } from 'msgpackr';
 import { RaftError } from './raft-errors.js';
 import { APPEND_BYTES_MAX } from './raft-node.js';
 import {
+  APP_PAYLOAD_BYTES_MAX,
   type Entry,
   type EntryType,
   MESSAGE_TYPES,
-  type Message,
   SNAPSHOT_DATA_BYTES_MAX,
+  type WireMessage,
 } from './raft-types.js';
 
 /**
@@ -25,7 +26,7 @@ export const MESSAGE_BYTES_MAX = SNAPSHOT_DATA_BYTES_MAX + 64 * 1024;
 /** Bound on entries in one append message (APPEND_BYTES_MAX allows no more than this). */
 export const APPEND_ENTRIES_MAX = Math.ceil(APPEND_BYTES_MAX / 32) + 1;
 
-export function encodeMessage(m: Message): Buffer {
+export function encodeMessage(m: WireMessage): Buffer {
   return packer.pack(m);
 }
 
@@ -62,7 +63,7 @@ function entry(v: unknown, expectIndex: number): Entry {
 }
 
 /** Decode and validate one message; throws RaftError BAD_MESSAGE. */
-export function decodeMessage(buf: Uint8Array): Message {
+export function decodeMessage(buf: Uint8Array): WireMessage {
   let v: unknown;
   try {
     v = packer.unpack(buf);
@@ -72,11 +73,16 @@ export function decodeMessage(buf: Uint8Array): Message {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad('not an object');
   const o = v as Record<string, unknown>;
   const type = o['type'];
-  if (typeof type !== 'string' || !(MESSAGE_TYPES as readonly string[]).includes(type)) {
+  if (typeof type !== 'string' || !(type === 'app' || (MESSAGE_TYPES as readonly string[]).includes(type))) {
     throw bad(`unknown type ${JSON.stringify(type)}`);
   }
   const base = { from: count(o, 'from'), to: count(o, 'to'), term: count(o, 'term') };
-  switch (type as Message['type']) {
+  if (type === 'app') {
+    const payload = bytes(o, 'payload');
+    if (payload.length > APP_PAYLOAD_BYTES_MAX) throw bad(`app payload of ${payload.length} bytes`);
+    return { type: 'app', ...base, payload };
+  }
+  switch (type as WireMessage['type']) {
     case 'preVote':
     case 'vote':
       return {
@@ -115,6 +121,8 @@ export function decodeMessage(buf: Uint8Array): Message {
       return { type: 'heartbeat', ...base, commit: count(o, 'commit'), ctx: count(o, 'ctx') };
     case 'heartbeatResp':
       return { type: 'heartbeatResp', ...base, ctx: count(o, 'ctx') };
+    case 'app':
+      throw bad('app message handled above');
     case 'snapshot': {
       const s = o['snapshot'];
       if (typeof s !== 'object' || s === null) throw bad('snapshot is not an object');

@@ -22,7 +22,14 @@ import { FileStorage } from './raft-file-storage.js';
 import { RaftNode, type Ready } from './raft-node.js';
 import type { RaftStorage } from './raft-storage.js';
 import { type PeerAddress, RaftTransport } from './raft-transport.js';
-import { type Entry, type NodeId, type Role, SNAPSHOT_DATA_BYTES_MAX, type Snapshot } from './raft-types.js';
+import {
+  APP_PAYLOAD_BYTES_MAX,
+  type Entry,
+  type NodeId,
+  type Role,
+  SNAPSHOT_DATA_BYTES_MAX,
+  type Snapshot,
+} from './raft-types.js';
 
 /** Ticks per second when not configured: one tick every 50 ms, elections after 0.5–1 s. */
 export const TICK_MS_DEFAULT = 50;
@@ -87,6 +94,8 @@ export interface RaftServerEvents {
   leaderChange: [LeaderChange];
   /** A fatal storage or state-machine failure; the server has stopped. */
   error: [Error];
+  /** An app message from another voter (see {@link RaftServer.sendApp}). */
+  appMessage: [from: NodeId, payload: Uint8Array];
 }
 
 export class RaftServer extends EventEmitter<RaftServerEvents> {
@@ -139,6 +148,10 @@ export class RaftServer extends EventEmitter<RaftServerEvents> {
       logger: this.logger,
       onMessage: (m) => {
         if (this.stopped) return;
+        if (m.type === 'app') {
+          this.emit('appMessage', m.from, m.payload);
+          return;
+        }
         this.node.step(m);
         this.schedule();
       },
@@ -203,6 +216,16 @@ export class RaftServer extends EventEmitter<RaftServerEvents> {
   /** Transport counters (sent, received, dropped, bad frames). */
   get transportStats(): RaftTransport['stats'] {
     return this.transport.stats;
+  }
+
+  /**
+   * Send bytes to another voter for the layer above Raft (the cluster's controller traffic),
+   * over the same links as Raft's own messages: best effort, no answer, dropped when the
+   * peer's queue is full or the payload is over APP_PAYLOAD_BYTES_MAX.
+   */
+  sendApp(to: NodeId, payload: Uint8Array): void {
+    if (this.stopped || to === this.nodeId || payload.length > APP_PAYLOAD_BYTES_MAX) return;
+    this.transport.send({ type: 'app', from: this.nodeId, to, term: 0, payload });
   }
 
   /** A peer moved (e.g. restarted on another port). */

@@ -12,7 +12,7 @@ import { createServer, type Server, type Socket, connect as tcpConnect } from 'n
 import type { StorageLogger } from '../../storage/logger.js';
 import { silentLogger } from '../../storage/logger.js';
 import { decodeMessage, encodeMessage, MESSAGE_BYTES_MAX } from './raft-codec.js';
-import type { Message, NodeId } from './raft-types.js';
+import type { NodeId, WireMessage } from './raft-types.js';
 
 /** Bound on messages queued for one peer; the oldest is dropped beyond it. */
 export const PEER_QUEUE_MESSAGES_MAX = 4096;
@@ -37,7 +37,7 @@ export interface RaftTransportOptions {
   host?: string;
   port?: number;
   /** Every message that arrives, validated, addressed to this node, from a voter. */
-  onMessage: (m: Message) => void;
+  onMessage: (m: WireMessage) => void;
   logger?: StorageLogger;
 }
 
@@ -114,7 +114,7 @@ export class RaftTransport {
   }
 
   /** Queue `m` for its peer; never blocks, never throws for network trouble. */
-  send(m: Message): void {
+  send(m: WireMessage): void {
     const link = this.links.get(m.to);
     if (!link || this.closed) return;
     const body = encodeMessage(m);
@@ -256,7 +256,7 @@ export class RaftTransport {
         if (buffered < need) return;
         const body = take(need);
         need = -1;
-        let m: Message;
+        let m: WireMessage;
         try {
           m = decodeMessage(body);
         } catch (err) {

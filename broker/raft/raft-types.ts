@@ -120,6 +120,22 @@ export type Message =
 
 export type MessageType = Message['type'];
 
+/**
+ * A message of the layer above Raft (the cluster's controller traffic: forwarded proposals,
+ * broker heartbeats), carried over the same links between voters but never seen by the Raft
+ * node. `term` is unused (0).
+ */
+export interface AppMessage extends MessageBase {
+  type: 'app';
+  payload: Uint8Array;
+}
+
+/** Everything the transport carries. */
+export type WireMessage = Message | AppMessage;
+
+/** Bound on an app message's payload. */
+export const APP_PAYLOAD_BYTES_MAX = 1024 * 1024;
+
 /** Every message type, for validation of what arrives from the wire. */
 export const MESSAGE_TYPES: readonly MessageType[] = [
   'preVote',

@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import t from 'tap';
 import { encodeMessage, MESSAGE_BYTES_MAX } from '../../../broker/raft/raft-codec.js';
 import { PEER_QUEUE_MESSAGES_MAX, RaftTransport } from '../../../broker/raft/raft-transport.js';
-import type { Message } from '../../../broker/raft/raft-types.js';
+import { APP_PAYLOAD_BYTES_MAX, type Message, type WireMessage } from '../../../broker/raft/raft-types.js';
 import { waitFor } from '../../helpers/wait.js';
 
 const hb = (from: number, to: number, ctx: number): Message => ({
@@ -16,9 +16,9 @@ const hb = (from: number, to: number, ctx: number): Message => ({
   ctx,
 });
 
-function pair(t: Tap): { a: RaftTransport; b: RaftTransport; gotA: Message[]; gotB: Message[] } {
-  const gotA: Message[] = [];
-  const gotB: Message[] = [];
+function pair(t: Tap): { a: RaftTransport; b: RaftTransport; gotA: WireMessage[]; gotB: WireMessage[] } {
+  const gotA: WireMessage[] = [];
+  const gotB: WireMessage[] = [];
   const a = new RaftTransport({ nodeId: 1, voters: [1, 2], onMessage: (m) => gotA.push(m) });
   const b = new RaftTransport({ nodeId: 2, voters: [1, 2], onMessage: (m) => gotB.push(m) });
   t.teardown(async () => {
@@ -117,7 +117,7 @@ t.test(
     t.equal((gotB[0] as { ctx: number }).ctx, extra + 1, 'delivery starts after the dropped ones');
     // The peer goes away and comes back on another port: the link re-dials.
     await b.close();
-    const got2: Message[] = [];
+    const got2: WireMessage[] = [];
     const b2 = new RaftTransport({ nodeId: 2, voters: [1, 2], onMessage: (m) => got2.push(m) });
     t.teardown(() => b2.close());
     const port2 = await b2.listen();
@@ -126,3 +126,28 @@ t.test(
     await waitFor('delivery after the peer moved', () => got2.length === 1);
   },
 );
+
+t.test('app messages travel beside Raft traffic; oversized ones are refused on arrival', async (t) => {
+  const { a, b, gotB } = pair(t);
+  await a.listen();
+  const portB = await b.listen();
+  a.setPeer(2, { host: '127.0.0.1', port: portB });
+  a.send({ type: 'app', from: 1, to: 2, term: 0, payload: new Uint8Array([7, 8, 9]) });
+  a.send(hb(1, 2, 1));
+  await waitFor('delivery', () => gotB.length === 2);
+  t.same(gotB[0], { type: 'app', from: 1, to: 2, term: 0, payload: new Uint8Array([7, 8, 9]) });
+  t.equal(gotB[1]?.type, 'heartbeat');
+
+  const big = encodeMessage({
+    type: 'app',
+    from: 1,
+    to: 2,
+    term: 0,
+    payload: new Uint8Array(APP_PAYLOAD_BYTES_MAX + 1),
+  });
+  const frame = Buffer.alloc(4 + big.length);
+  frame.writeUInt32BE(big.length, 0);
+  big.copy(frame, 4);
+  await rawFrame(portB, frame);
+  t.equal(gotB.length, 2, 'nothing delivered from the oversized frame');
+});
