@@ -98,7 +98,8 @@ export abstract class IndexFile {
     this.written = this.count;
   }
 
-  protected appendRaw(entry: Buffer): void {
+  /** Make room for one more entry in memory; returns its byte position in `mem` (the caller fills it). */
+  protected appendSlot(): number {
     this.ensureLoaded();
     const need = (this.count + 1) * this.entrySize;
     if (need > this.mem.length) {
@@ -110,8 +111,7 @@ export abstract class IndexFile {
       this.mem.copy(grown, 0, 0, this.count * this.entrySize);
       this.mem = grown;
     }
-    entry.copy(this.mem, this.count * this.entrySize);
-    this.count++;
+    return this.count++ * this.entrySize;
   }
 
   /** Index of the last entry whose key is <= target, or -1 when none is (keys ascend). */

@@ -9,8 +9,6 @@ import { INT32_MAX, IndexFile } from './index-file.js';
 export const OFFSET_INDEX_ENTRY_BYTES = 8;
 
 export class OffsetIndex extends IndexFile {
-  private readonly scratch = Buffer.alloc(OFFSET_INDEX_ENTRY_BYTES);
-
   constructor(
     fs: ConstructorParameters<typeof IndexFile>[0],
     path: string,
@@ -50,9 +48,9 @@ export class OffsetIndex extends IndexFile {
     const rel = offset - this.baseOffset;
     if (rel < 0 || rel > INT32_MAX || position > INT32_MAX) return;
     if (n > 0 && (rel <= this.relOffsetAt(n - 1) || position <= this.positionAt(n - 1))) return;
-    this.scratch.writeInt32BE(rel, 0);
-    this.scratch.writeInt32BE(position, 4);
-    this.appendRaw(this.scratch);
+    const at = this.appendSlot();
+    this.mem.writeInt32BE(rel, at);
+    this.mem.writeInt32BE(position, at + 4);
   }
 
   /** Greatest entry with offset <= target; { baseOffset, 0 } when there is none. */

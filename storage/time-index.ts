@@ -9,8 +9,6 @@ import { INT32_MAX, IndexFile } from './index-file.js';
 export const TIME_INDEX_ENTRY_BYTES = 12;
 
 export class TimeIndex extends IndexFile {
-  private readonly scratch = Buffer.alloc(TIME_INDEX_ENTRY_BYTES);
-
   constructor(
     fs: ConstructorParameters<typeof IndexFile>[0],
     path: string,
@@ -48,9 +46,9 @@ export class TimeIndex extends IndexFile {
     if (rel < 0 || rel > INT32_MAX) return;
     if (n > 0 && (timestamp <= this.timestampAt(n - 1) || offset < this.offsetAt(n - 1))) return;
     if (n === 0 && timestamp <= NO_TIMESTAMP) return;
-    writeInt64(this.scratch, 0, timestamp);
-    this.scratch.writeInt32BE(rel, 8);
-    this.appendRaw(this.scratch);
+    const at = this.appendSlot();
+    writeInt64(this.mem, at, timestamp);
+    this.mem.writeInt32BE(rel, at + 8);
   }
 
   /** Offset of the greatest entry with timestamp <= target (base offset when none). */
