@@ -23,11 +23,11 @@ export class OffsetIndex extends IndexFile {
   }
 
   relOffsetAt(i: number): number {
-    return this.mem.readInt32BE(i * OFFSET_INDEX_ENTRY_BYTES);
+    return this.view.getInt32(i * OFFSET_INDEX_ENTRY_BYTES);
   }
 
   positionAt(i: number): number {
-    return this.mem.readInt32BE(i * OFFSET_INDEX_ENTRY_BYTES + 4);
+    return this.view.getInt32(i * OFFSET_INDEX_ENTRY_BYTES + 4);
   }
 
   /** Offset of the last entry, or the base offset when empty. */
@@ -49,8 +49,8 @@ export class OffsetIndex extends IndexFile {
     if (rel < 0 || rel > INT32_MAX || position > INT32_MAX) return;
     if (n > 0 && (rel <= this.relOffsetAt(n - 1) || position <= this.positionAt(n - 1))) return;
     const at = this.appendSlot();
-    this.mem.writeInt32BE(rel, at);
-    this.mem.writeInt32BE(position, at + 4);
+    this.view.setInt32(at, rel);
+    this.view.setInt32(at + 4, position);
   }
 
   /** Greatest entry with offset <= target; { baseOffset, 0 } when there is none. */

@@ -3,10 +3,11 @@
  * only when the segment's max timestamp grows. The last slot is reserved for the final entry
  * written when the segment stops being active, so the last entry holds the segment's max.
  */
-import { NO_TIMESTAMP, readInt64, writeInt64 } from '../protocol/record-batch.js';
+import { NO_TIMESTAMP } from '../protocol/record-batch.js';
 import { INT32_MAX, IndexFile } from './index-file.js';
 
 export const TIME_INDEX_ENTRY_BYTES = 12;
+const TWO_32 = 2 ** 32;
 
 export class TimeIndex extends IndexFile {
   constructor(
@@ -24,11 +25,12 @@ export class TimeIndex extends IndexFile {
   }
 
   timestampAt(i: number): number {
-    return readInt64(this.mem, i * TIME_INDEX_ENTRY_BYTES);
+    const at = i * TIME_INDEX_ENTRY_BYTES;
+    return this.view.getInt32(at) * TWO_32 + this.view.getUint32(at + 4);
   }
 
   offsetAt(i: number): number {
-    return this.baseOffset + this.mem.readInt32BE(i * TIME_INDEX_ENTRY_BYTES + 8);
+    return this.baseOffset + this.view.getInt32(i * TIME_INDEX_ENTRY_BYTES + 8);
   }
 
   get lastEntry(): { timestamp: number; offset: number } {
@@ -47,8 +49,10 @@ export class TimeIndex extends IndexFile {
     if (n > 0 && (timestamp <= this.timestampAt(n - 1) || offset < this.offsetAt(n - 1))) return;
     if (n === 0 && timestamp <= NO_TIMESTAMP) return;
     const at = this.appendSlot();
-    writeInt64(this.mem, at, timestamp);
-    this.mem.writeInt32BE(rel, at + 8);
+    const hi = Math.floor(timestamp / TWO_32);
+    this.view.setInt32(at, hi);
+    this.view.setUint32(at + 4, timestamp - hi * TWO_32);
+    this.view.setInt32(at + 8, rel);
   }
 
   /** Offset of the greatest entry with timestamp <= target (base offset when none). */
