@@ -5,8 +5,8 @@
  * Run: node dist/scripts/bench/crc32c.bench.js [--mib 256]
  */
 import {
-  addonCrc32c,
   crc32c,
+  crc32cAddon,
   crc32cSlicing8Update,
   crc32cSlicing16Update,
   nativeCrc32c,
@@ -38,7 +38,7 @@ function measure(fn: (b: Uint8Array) => number, buf: Buffer): number {
 
 console.log(`crc32c GB/s (best of 3), node ${process.version}`);
 console.log(
-  `      buffer   slicing-by-8   slicing-by-16   @node-rs/crc32${nativeCrc32c ? '' : ' (n/a)'}   addon${addonCrc32c ? '' : ' (n/a)'}   crc32c()`,
+  `      buffer   slicing-by-8   slicing-by-16   @node-rs/crc32${nativeCrc32c ? '' : ' (n/a)'}   addon 3-way   addon ${crc32cAddon?.kind ?? '(n/a)'}   crc32c()`,
 );
 for (const size of sizes) {
   const raw = Buffer.allocUnsafe(size + 1);
@@ -52,11 +52,14 @@ for (const size of sizes) {
   const b = measure((x) => crc32cSlicing16(x), buf);
   const native = nativeCrc32c;
   const n = native ? measure((x) => native(x as Buffer) >>> 0, buf) : Number.NaN;
-  const addon = addonCrc32c;
-  if (addon && addon(0, buf, 0, size) !== crc32cSlicing8(buf)) throw new Error(`addon disagrees at ${size}`);
-  const d = addon ? measure((x) => addon(0, x, 0, x.length), buf) : Number.NaN;
+  const addon = crc32cAddon;
+  for (const f of addon ? [addon.update, addon.updateSse42] : []) {
+    if (f(0, buf, 0, size) !== crc32cSlicing8(buf)) throw new Error(`addon disagrees at ${size}`);
+  }
+  const d3 = addon ? measure((x) => addon.updateSse42(0, x, 0, x.length), buf) : Number.NaN;
+  const d = addon ? measure((x) => addon.update(0, x, 0, x.length), buf) : Number.NaN;
   const chosen = measure((x) => crc32c(x), buf);
   console.log(
-    `${String(size).padStart(12)}   ${a.toFixed(2).padStart(12)}   ${b.toFixed(2).padStart(13)}   ${n.toFixed(2).padStart(14)}   ${d.toFixed(2).padStart(5)}   ${chosen.toFixed(2).padStart(8)}`,
+    `${String(size).padStart(12)}   ${a.toFixed(2).padStart(12)}   ${b.toFixed(2).padStart(13)}   ${n.toFixed(2).padStart(14)}   ${d3.toFixed(2).padStart(11)}   ${d.toFixed(2).padStart(6 + (addon?.kind.length ?? 5))}   ${chosen.toFixed(2).padStart(8)}`,
   );
 }
