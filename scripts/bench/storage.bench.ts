@@ -108,6 +108,8 @@ interface Row {
   raw: number[];
   bytes: number;
   extra?: string;
+  /** CPU seconds (user + system) per repetition, where measured. */
+  cpu?: { storage: number[]; raw: number[] };
 }
 interface RecoveryRow {
   name: string;
@@ -267,12 +269,22 @@ async function benchRead(): Promise<void> {
     for (let p = 0; p < size; p += readChunkBytes)
       rawChunks.push({ fd, position: p, length: Math.min(readChunkBytes, size - p) });
   }
+  // CPU time (user + system) of each read too: under load, wall time also counts the time the
+  // process waited for a CPU. Its getrusage calls sit outside the wall-clock window.
+  let rawCpu = 0;
+  let storageCpu = 0;
+  const cpuSince = (c0: NodeJS.CpuUsage): number => {
+    const c = process.cpuUsage(c0);
+    return (c.user + c.system) / 1e6;
+  };
   /** One raw read of chunk i into a fresh buffer (as storage returns a fresh buffer); its seconds. */
   const rawStep = (i: number): number => {
     const c = rawChunks[i]!;
+    const c0 = process.cpuUsage();
     const t = process.hrtime.bigint();
     const n = readSync(c.fd, Buffer.allocUnsafe(c.length), 0, c.length, c.position);
     const secs = secondsSince(t);
+    rawCpu += cpuSince(c0);
     if (n !== c.length) throw new Error(`raw read ${n} of ${c.length} bytes`);
     return secs;
   };
@@ -286,9 +298,11 @@ async function benchRead(): Promise<void> {
       },
       step(): number {
         if (offset >= log.logEndOffset) return -1;
+        const c0 = process.cpuUsage();
         const t = process.hrtime.bigint();
         const res = log.read(offset, readChunkBytes);
         const secs = secondsSince(t);
+        storageCpu += cpuSince(c0);
         bytes += res.records.length;
         // next offset: after the last batch returned (header fields only)
         let q = 0;
@@ -304,10 +318,13 @@ async function benchRead(): Promise<void> {
   };
   const storage: number[] = [];
   const raw: number[] = [];
+  const cpu = { storage: [] as number[], raw: [] as number[] };
   for (let rep = 0; rep < REPS; rep++) {
     const reader = storageReader();
     let st = 0;
     let rt = 0;
+    rawCpu = 0;
+    storageCpu = 0;
     if (INTERLEAVE === 'pass') {
       // Whole passes, alternating which side goes first.
       const storagePass = (): void => {
@@ -345,6 +362,8 @@ async function benchRead(): Promise<void> {
     if (reader.bytes !== total) throw new Error(`read ${reader.bytes} of ${total} bytes`);
     storage.push(st);
     raw.push(rt);
+    cpu.storage.push(storageCpu);
+    cpu.raw.push(rawCpu);
   }
   if (dump.length === 0) throw new Error('empty log');
   for (const fd of rawFds) closeSync(fd);
@@ -354,6 +373,7 @@ async function benchRead(): Promise<void> {
     storage,
     raw,
     bytes: total,
+    cpu,
   });
   rmSync(join(baseDir, 'read'), { recursive: true, force: true });
   if (rawPath) rmSync(rawPath, { force: true });
@@ -414,9 +434,11 @@ for (const r of rows) {
     );
     continue;
   }
-  const ratios = r.storage.map((s, i) => r.raw[i]! / s);
   const f = (secs: number): string => mbps(r.bytes, secs).toFixed(0);
-  console.log(
-    `${r.name}: storage best ${f(best(r.storage))} MB/s (median ${f(median(r.storage))}), raw best ${f(best(r.raw))} MB/s (median ${f(median(r.raw))}); ratio of bests ${(best(r.raw) / best(r.storage)).toFixed(2)}, per-rep ratios median ${median(ratios).toFixed(2)} (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})${r.extra ? `; ${r.extra}` : ''}`,
-  );
+  const compare = (storage: number[], raw: number[]): string => {
+    const ratios = storage.map((s, i) => raw[i]! / s);
+    return `storage best ${f(best(storage))} MB/s (median ${f(median(storage))}), raw best ${f(best(raw))} MB/s (median ${f(median(raw))}); ratio of bests ${(best(raw) / best(storage)).toFixed(2)}, per-rep ratios median ${median(ratios).toFixed(2)} (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})`;
+  };
+  console.log(`${r.name}: ${compare(r.storage, r.raw)}${r.extra ? `; ${r.extra}` : ''}`);
+  if (r.cpu) console.log(`  same reads by CPU time (user + system): ${compare(r.cpu.storage, r.cpu.raw)}`);
 }
