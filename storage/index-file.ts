@@ -16,6 +16,8 @@ export const INT32_MAX = 2 ** 31 - 1;
 
 export abstract class IndexFile {
   protected mem: Buffer;
+  /** A big-endian view over `mem` (entries are read and written through it: no bounds-check calls). */
+  protected view: DataView;
   protected count = 0;
   /** Entries [written, count) are in memory only (not yet written to the open file). */
   private written = 0;
@@ -33,6 +35,12 @@ export abstract class IndexFile {
   ) {
     this.maxEntries = Math.max(1, Math.floor(maxIndexBytes / entrySize));
     this.mem = Buffer.alloc(0);
+    this.view = new DataView(this.mem.buffer, this.mem.byteOffset, 0);
+  }
+
+  private setMem(mem: Buffer): void {
+    this.mem = mem;
+    this.view = new DataView(mem.buffer, mem.byteOffset, mem.length);
   }
 
   get entries(): number {
@@ -53,7 +61,7 @@ export abstract class IndexFile {
     if (!this.fs.existsSync(this.path)) return false;
     const data = io('read-index', this.path, () => this.fs.readFileSync(this.path));
     if (data.length % this.entrySize !== 0) return false;
-    this.mem = data;
+    this.setMem(data);
     this.count = data.length / this.entrySize;
     this.loaded = true;
     if (this.count > this.maxEntries || !this.sane(logSizeBytes)) {
@@ -71,7 +79,7 @@ export abstract class IndexFile {
 
   /** Forget every entry (before a rebuild). The file is rewritten by later appends. */
   reset(): void {
-    this.mem = Buffer.alloc(0);
+    this.setMem(Buffer.alloc(0));
     this.count = 0;
     this.written = 0;
     this.loaded = true;
@@ -98,7 +106,8 @@ export abstract class IndexFile {
     this.written = this.count;
   }
 
-  protected appendRaw(entry: Buffer): void {
+  /** Make room for one more entry in memory; returns its byte position in `mem` (the caller fills it). */
+  protected appendSlot(): number {
     this.ensureLoaded();
     const need = (this.count + 1) * this.entrySize;
     if (need > this.mem.length) {
@@ -108,10 +117,9 @@ export abstract class IndexFile {
       );
       const grown = Buffer.alloc(cap * this.entrySize);
       this.mem.copy(grown, 0, 0, this.count * this.entrySize);
-      this.mem = grown;
+      this.setMem(grown);
     }
-    entry.copy(this.mem, this.count * this.entrySize);
-    this.count++;
+    return this.count++ * this.entrySize;
   }
 
   /** Index of the last entry whose key is <= target, or -1 when none is (keys ascend). */

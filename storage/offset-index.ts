@@ -9,8 +9,6 @@ import { INT32_MAX, IndexFile } from './index-file.js';
 export const OFFSET_INDEX_ENTRY_BYTES = 8;
 
 export class OffsetIndex extends IndexFile {
-  private readonly scratch = Buffer.alloc(OFFSET_INDEX_ENTRY_BYTES);
-
   constructor(
     fs: ConstructorParameters<typeof IndexFile>[0],
     path: string,
@@ -25,11 +23,11 @@ export class OffsetIndex extends IndexFile {
   }
 
   relOffsetAt(i: number): number {
-    return this.mem.readInt32BE(i * OFFSET_INDEX_ENTRY_BYTES);
+    return this.view.getInt32(i * OFFSET_INDEX_ENTRY_BYTES);
   }
 
   positionAt(i: number): number {
-    return this.mem.readInt32BE(i * OFFSET_INDEX_ENTRY_BYTES + 4);
+    return this.view.getInt32(i * OFFSET_INDEX_ENTRY_BYTES + 4);
   }
 
   /** Offset of the last entry, or the base offset when empty. */
@@ -50,9 +48,9 @@ export class OffsetIndex extends IndexFile {
     const rel = offset - this.baseOffset;
     if (rel < 0 || rel > INT32_MAX || position > INT32_MAX) return;
     if (n > 0 && (rel <= this.relOffsetAt(n - 1) || position <= this.positionAt(n - 1))) return;
-    this.scratch.writeInt32BE(rel, 0);
-    this.scratch.writeInt32BE(position, 4);
-    this.appendRaw(this.scratch);
+    const at = this.appendSlot();
+    this.view.setInt32(at, rel);
+    this.view.setInt32(at + 4, position);
   }
 
   /** Greatest entry with offset <= target; { baseOffset, 0 } when there is none. */

@@ -177,8 +177,11 @@ export class LogSegment {
     this.tailKnown = true;
   }
 
-  /** Update in-memory state and indexes for the batch at buf[pos] stored at file position `filePos`. */
-  private indexBatch(buf: Buffer, pos: number, size: number, filePos: number): void {
+  /**
+   * Update in-memory state and indexes for the batch at buf[pos] stored at file position
+   * `filePos`; returns the batch's last offset.
+   */
+  private indexBatch(buf: Buffer, pos: number, size: number, filePos: number): number {
     const maxTs = batchMaxTimestamp(buf, pos);
     const last = batchLastOffset(buf, pos);
     if (this.rollingBasedTimestamp === undefined) this.rollingBasedTimestamp = maxTs;
@@ -192,6 +195,7 @@ export class LogSegment {
       this.bytesSinceLastIndexEntry = 0;
     }
     this.bytesSinceLastIndexEntry += size;
+    return last;
   }
 
   /** Find nextOffset, max timestamp and bytes since the last index entry by walking headers after it. */
@@ -294,8 +298,7 @@ export class LogSegment {
     let p = 0;
     while (p < buf.length) {
       const size = batchSize(buf, p);
-      this.indexBatch(buf, p, size, start + p);
-      this.nextOffsetValue = batchLastOffset(buf, p) + 1;
+      this.nextOffsetValue = this.indexBatch(buf, p, size, start + p) + 1;
       p += size;
     }
   }

@@ -3,14 +3,13 @@
  * only when the segment's max timestamp grows. The last slot is reserved for the final entry
  * written when the segment stops being active, so the last entry holds the segment's max.
  */
-import { NO_TIMESTAMP, readInt64, writeInt64 } from '../protocol/record-batch.js';
+import { NO_TIMESTAMP } from '../protocol/record-batch.js';
 import { INT32_MAX, IndexFile } from './index-file.js';
 
 export const TIME_INDEX_ENTRY_BYTES = 12;
+const TWO_32 = 2 ** 32;
 
 export class TimeIndex extends IndexFile {
-  private readonly scratch = Buffer.alloc(TIME_INDEX_ENTRY_BYTES);
-
   constructor(
     fs: ConstructorParameters<typeof IndexFile>[0],
     path: string,
@@ -26,11 +25,12 @@ export class TimeIndex extends IndexFile {
   }
 
   timestampAt(i: number): number {
-    return readInt64(this.mem, i * TIME_INDEX_ENTRY_BYTES);
+    const at = i * TIME_INDEX_ENTRY_BYTES;
+    return this.view.getInt32(at) * TWO_32 + this.view.getUint32(at + 4);
   }
 
   offsetAt(i: number): number {
-    return this.baseOffset + this.mem.readInt32BE(i * TIME_INDEX_ENTRY_BYTES + 8);
+    return this.baseOffset + this.view.getInt32(i * TIME_INDEX_ENTRY_BYTES + 8);
   }
 
   get lastEntry(): { timestamp: number; offset: number } {
@@ -48,9 +48,11 @@ export class TimeIndex extends IndexFile {
     if (rel < 0 || rel > INT32_MAX) return;
     if (n > 0 && (timestamp <= this.timestampAt(n - 1) || offset < this.offsetAt(n - 1))) return;
     if (n === 0 && timestamp <= NO_TIMESTAMP) return;
-    writeInt64(this.scratch, 0, timestamp);
-    this.scratch.writeInt32BE(rel, 8);
-    this.appendRaw(this.scratch);
+    const at = this.appendSlot();
+    const hi = Math.floor(timestamp / TWO_32);
+    this.view.setInt32(at, hi);
+    this.view.setUint32(at + 4, timestamp - hi * TWO_32);
+    this.view.setInt32(at + 8, rel);
   }
 
   /** Offset of the greatest entry with timestamp <= target (base offset when none). */

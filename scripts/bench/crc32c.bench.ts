@@ -1,9 +1,16 @@
 /**
  * CRC-32C throughput of protocol/crc32c.ts at several buffer sizes: its slicing-by-8,
- * slicing-by-16 and native paths and crc32c() itself side by side (checked to agree first).
+ * slicing-by-16, @node-rs/crc32 and Samsa-addon paths and crc32c() itself side by side
+ * (checked to agree first).
  * Run: node dist/scripts/bench/crc32c.bench.js [--mib 256]
  */
-import { crc32c, crc32cSlicing8Update, crc32cSlicing16Update, nativeCrc32c } from '../../protocol/crc32c.js';
+import {
+  crc32c,
+  crc32cAddon,
+  crc32cSlicing8Update,
+  crc32cSlicing16Update,
+  nativeCrc32c,
+} from '../../protocol/crc32c.js';
 
 const crc32cSlicing8 = (b: Uint8Array) => crc32cSlicing8Update(0, b);
 const crc32cSlicing16 = (b: Uint8Array, s = 0, e = b.length) => crc32cSlicing16Update(0, b, s, e);
@@ -14,7 +21,7 @@ const arg = (name: string, def: number): number => {
 };
 const totalBytes = arg('mib', 256) * 1024 * 1024;
 
-const sizes = [64, 1024, 16 * 1024, 1024 * 1024, 64 * 1024 * 1024];
+const sizes = [64, 256, 1024, 16 * 1024, 1024 * 1024, 64 * 1024 * 1024];
 function measure(fn: (b: Uint8Array) => number, buf: Buffer): number {
   const reps = Math.max(1, Math.floor(totalBytes / buf.length));
   let sink = 0;
@@ -31,7 +38,7 @@ function measure(fn: (b: Uint8Array) => number, buf: Buffer): number {
 
 console.log(`crc32c GB/s (best of 3), node ${process.version}`);
 console.log(
-  `      buffer   slicing-by-8   slicing-by-16   native (${nativeCrc32c ? '@node-rs/crc32' : 'not available'})   crc32c()`,
+  `      buffer   slicing-by-8   slicing-by-16   @node-rs/crc32${nativeCrc32c ? '' : ' (n/a)'}   addon 3-way   addon ${crc32cAddon?.kind ?? '(n/a)'}   crc32c()`,
 );
 for (const size of sizes) {
   const raw = Buffer.allocUnsafe(size + 1);
@@ -45,8 +52,14 @@ for (const size of sizes) {
   const b = measure((x) => crc32cSlicing16(x), buf);
   const native = nativeCrc32c;
   const n = native ? measure((x) => native(x as Buffer) >>> 0, buf) : Number.NaN;
+  const addon = crc32cAddon;
+  for (const f of addon ? [addon.update, addon.updateSse42] : []) {
+    if (f(0, buf, 0, size) !== crc32cSlicing8(buf)) throw new Error(`addon disagrees at ${size}`);
+  }
+  const d3 = addon ? measure((x) => addon.updateSse42(0, x, 0, x.length), buf) : Number.NaN;
+  const d = addon ? measure((x) => addon.update(0, x, 0, x.length), buf) : Number.NaN;
   const chosen = measure((x) => crc32c(x), buf);
   console.log(
-    `${String(size).padStart(12)}   ${a.toFixed(2).padStart(12)}   ${b.toFixed(2).padStart(13)}   ${n.toFixed(2).padStart(27)}   ${chosen.toFixed(2).padStart(8)}`,
+    `${String(size).padStart(12)}   ${a.toFixed(2).padStart(12)}   ${b.toFixed(2).padStart(13)}   ${n.toFixed(2).padStart(14)}   ${d3.toFixed(2).padStart(11)}   ${d.toFixed(2).padStart(6 + (addon?.kind.length ?? 5))}   ${chosen.toFixed(2).padStart(8)}`,
   );
 }
