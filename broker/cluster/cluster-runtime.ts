@@ -160,6 +160,11 @@ export class ClusterRuntime<L extends ReplicaLog> extends EventEmitter<ClusterRu
     return this.raft.isLeader();
   }
 
+  /** Another voter's controller address changed (it restarted elsewhere). */
+  setVoterAddress(id: number, address: PeerAddress): void {
+    this.raft.setPeerAddress(id, address);
+  }
+
   /** Register this broker (again, after a restart) and wait until the registration is applied. */
   async register(timeoutMs = 30_000): Promise<number> {
     const record: RegisterBrokerRecord = {
