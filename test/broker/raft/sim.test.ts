@@ -1,12 +1,12 @@
 /**
  * The deterministic Raft simulation over many seeds (see simulation.ts for what it does and
- * checks). RAFT_SIM_SEEDS sets how many seeds (default 3000; try 50000 for a soak),
+ * checks). RAFT_SIM_SEEDS sets how many seeds (default 2000; try 50000 for a soak),
  * RAFT_SIM_SEED_BASE where they start, RAFT_SIM_SEED replays exactly one.
  */
 import t from 'tap';
 import { runSimulation, type SimOptions } from './simulation.js';
 
-const SEEDS_DEFAULT = 3000;
+const SEEDS_DEFAULT = 2000;
 const only = process.env['RAFT_SIM_SEED'];
 const seeds = Number(process.env['RAFT_SIM_SEEDS'] ?? SEEDS_DEFAULT);
 const base = Number(process.env['RAFT_SIM_SEED_BASE'] ?? 1);
