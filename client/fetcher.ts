@@ -313,8 +313,24 @@ export class Fetcher {
     this.wake();
   }
 
-  /** Send a Fetch to every leader that has work and none in flight. */
+  private kickQueued = false;
+
+  /**
+   * Send a Fetch to every leader that has work and none in flight — once the current
+   * synchronous work is done, so that partitions positioned one after another in a loop go
+   * out in one Fetch (a first Fetch for only the first of them would hold the rest back for a
+   * whole long poll).
+   */
   kick(): void {
+    if (this.kickQueued || this.stopped) return;
+    this.kickQueued = true;
+    queueMicrotask(() => {
+      this.kickQueued = false;
+      this.sendFetches();
+    });
+  }
+
+  private sendFetches(): void {
     if (this.stopped) return;
     const free = this.options.maxBufferedBytes - this.bufferedBytes;
     if (free <= 0) return;

@@ -199,3 +199,18 @@ t.test('a broker that never comes back is a fatal error, not a hang', async (t) 
   t.equal((err as SamsaError).code, 'SAMSA_FATAL');
   t.equal((await fatal).code, 'SAMSA_FATAL', 'and the fatal event fires');
 });
+
+t.test('partitions assigned together are fetched together (no long poll holds the rest back)', async (t) => {
+  const b = await startClientTestBroker(t);
+  const topic = uniqueTopic('together');
+  await testAdmin(t, b).createTopics([{ name: topic, partitions: 6 }]);
+  // A long poll far longer than the test may take: if the first Fetch carried only some of the
+  // partitions, a record on another one would wait for it.
+  const c = testConsumer(t, b, { valueDeserializer: stringDeserializer, fetchMaxWaitMs: 60_000 });
+  await c.assign(Array.from({ length: 6 }, (_, partition) => ({ topic, partition, offset: 0 })));
+  const it = c.records();
+  const next = take(it, 1, 15_000);
+  await testProducer(t, b).send({ topic, partition: 5, value: 'last partition' });
+  const [r] = await next;
+  t.same([r?.partition, r?.value], [5, 'last partition']);
+});
