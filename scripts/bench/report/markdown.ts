@@ -334,6 +334,12 @@ export function renderMarkdown(r: SuiteResult, chartPath: (file: string) => stri
   out.push(
     'Raw figures: `results.json` of the run (every `samsa bench` JSON, broker memory, peer results).',
     '',
+    '## Component benchmarks',
+    '',
+    'Storage against raw file I/O (append, read, recovery), CRC-32C implementations and the client',
+    'library against kafkajs and @platformatic/kafka, each with its own script and history:',
+    '[benchmarks-components.md](benchmarks-components.md).',
+    '',
   );
   return `${out
     .join('\n')
