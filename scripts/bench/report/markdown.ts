@@ -44,7 +44,9 @@ export function renderMarkdown(r: SuiteResult, chartPath: (file: string) => stri
   out.push(
     `Machine: ${m.cores} × ${m.cpuModel}, ${m.memoryGiB} GiB RAM; disk ${m.disk}; ${m.os}. ` +
       `Load average (1/5/15 min) ${m.loadBefore.join(' / ')} before, ${m.loadAfter ? m.loadAfter.join(' / ') : '—'} after` +
-      `${Math.max(...m.loadBefore, ...(m.loadAfter ?? [])) > m.cores * 0.5 ? ' — **measured under load** from other work on the machine: treat figures as lower bounds, ±20 %' : ''}. ` +
+      // The 1-minute average just before the run tells whether other work was running; the
+      // longer averages remember earlier work, and "after" includes the benchmark itself.
+      `${(m.loadBefore[0] ?? 0) > m.cores * 0.75 ? ' — **measured under load** from other work on the machine: treat figures as lower bounds, ±20 %' : ' — nothing else was running when it started (the 1-minute average); the later averages include the benchmark itself'}. ` +
       'Clients and brokers share the machine.',
     '',
   );
