@@ -7,7 +7,7 @@
  */
 import { ErrorCode as E } from '../../protocol/error-codes.js';
 import type { MetadataImage, PartitionState } from './metadata-image.js';
-import type { MetadataRecord, PartitionChangeRecord } from './metadata-records.js';
+import type { AlterPartitionRequest, MetadataRecord, PartitionChangeRecord } from './metadata-records.js';
 
 export type Decision = { records: MetadataRecord[] } | { errorCode: number; message: string };
 
@@ -157,14 +157,7 @@ export function preferredLeaderElections(image: MetadataImage): MetadataRecord[]
  */
 export function alterPartition(
   image: MetadataImage,
-  req: {
-    brokerId: number;
-    topic: string;
-    partition: number;
-    leaderEpoch: number;
-    partitionEpoch: number;
-    isr: number[];
-  },
+  req: Omit<AlterPartitionRequest, 'type' | 'requestId'>,
 ): Decision {
   const p = image.partition(req.topic, req.partition);
   const where = `${req.topic}-${req.partition}`;

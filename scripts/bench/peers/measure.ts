@@ -133,3 +133,27 @@ export async function settleWithin(promise: Promise<unknown>, ms = clientCloseMs
   ]);
   clearTimeout(timer);
 }
+
+/**
+ * The executables and the npm client a peer needs. When one is missing, `result.reason` says
+ * what to install (the peer is then reported unavailable) and undefined is returned.
+ */
+export function locatePeer(
+  result: { reason?: string; client?: string },
+  need: { executables: string[]; debianPackage: string; npmClient: string; path?: string },
+  find: (name: string, path?: string) => string | undefined,
+): string[] | undefined {
+  const found = need.executables.map((name) => find(name, need.path));
+  const missing = need.executables.filter((_, i) => !found[i]);
+  if (missing.length > 0) {
+    result.reason = `${missing.join(', ')} not found: install the Debian package ${need.debianPackage} (scripts/bench/install-peers.sh)`;
+    return undefined;
+  }
+  const client = installedPackage(need.npmClient);
+  if (!client) {
+    result.reason = `the npm client "${need.npmClient}" is not installed: run npm install (it is a devDependency)`;
+    return undefined;
+  }
+  result.client = client;
+  return found as string[];
+}

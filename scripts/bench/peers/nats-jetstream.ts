@@ -11,7 +11,7 @@ import {
   errorMessage,
   fixedPayload,
   InFlightWindow,
-  installedPackage,
+  locatePeer,
   secondsSince,
   settleWithin,
   throughput,
@@ -52,18 +52,13 @@ export const natsJetStream: Peer = {
   name: 'nats-jetstream',
   async run(opts: PeerRunOptions): Promise<PeerResult> {
     const result: PeerResult = { peer: 'nats-jetstream', available: false, config: [], notes: [] };
-    const binary = findExecutable('nats-server');
-    if (!binary) {
-      result.reason =
-        'nats-server is not on PATH: install the Debian package (scripts/bench/install-peers.sh)';
-      return result;
-    }
-    const client = installedPackage('nats');
-    if (!client) {
-      result.reason = 'the npm client "nats" is not installed: run npm install (it is a devDependency)';
-      return result;
-    }
-    result.client = client;
+    const located = locatePeer(
+      result,
+      { executables: ['nats-server'], debianPackage: 'nats-server', npmClient: 'nats' },
+      findExecutable,
+    );
+    if (!located) return result;
+    const [binary] = located as [string];
     let server: ServerProcess | undefined;
     let nc: NatsConnection | undefined;
     try {

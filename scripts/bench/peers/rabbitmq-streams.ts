@@ -16,7 +16,7 @@ import {
   errorMessage,
   fixedPayload,
   InFlightWindow,
-  installedPackage,
+  locatePeer,
   secondsSince,
   settleWithin,
   throughput,
@@ -85,23 +85,18 @@ export const rabbitmqStreams: Peer = {
   async run(opts: PeerRunOptions): Promise<PeerResult> {
     const result: PeerResult = { peer: 'rabbitmq-streams', available: false, config: [], notes: [] };
     const path = `${rabbitBinDir}:${process.env.PATH ?? ''}`;
-    const server = findExecutable('rabbitmq-server', path);
-    const ctl = findExecutable('rabbitmqctl', path);
-    const epmdBinary = findExecutable('epmd', path);
-    if (!server || !ctl || !epmdBinary) {
-      const missing = [!server && 'rabbitmq-server', !ctl && 'rabbitmqctl', !epmdBinary && 'epmd'].filter(
-        Boolean,
-      );
-      result.reason = `${missing.join(', ')} not found: install the Debian package rabbitmq-server (scripts/bench/install-peers.sh)`;
-      return result;
-    }
-    const client = installedPackage('rabbitmq-stream-js-client');
-    if (!client) {
-      result.reason =
-        'the npm client "rabbitmq-stream-js-client" is not installed: run npm install (it is a devDependency)';
-      return result;
-    }
-    result.client = client;
+    const located = locatePeer(
+      result,
+      {
+        executables: ['rabbitmq-server', 'rabbitmqctl', 'epmd'],
+        debianPackage: 'rabbitmq-server',
+        npmClient: 'rabbitmq-stream-js-client',
+        path,
+      },
+      findExecutable,
+    );
+    if (!located) return result;
+    const [server, ctl, epmdBinary] = located as [string, string, string];
 
     const R = join(opts.dir, 'rabbitmq');
     for (const sub of ['home', 'mnesia', 'log']) mkdirSync(join(R, sub), { recursive: true });

@@ -10,7 +10,7 @@ import {
   errorMessage,
   fixedPayload,
   InFlightWindow,
-  installedPackage,
+  locatePeer,
   secondsSince,
   throughput,
 } from './measure.js';
@@ -49,18 +49,13 @@ export const redisStreams: Peer = {
   name: 'redis-streams',
   async run(opts: PeerRunOptions): Promise<PeerResult> {
     const result: PeerResult = { peer: 'redis-streams', available: false, config: [], notes: [] };
-    const binary = findExecutable('redis-server');
-    if (!binary) {
-      result.reason =
-        'redis-server is not on PATH: install the Debian package (scripts/bench/install-peers.sh)';
-      return result;
-    }
-    const client = installedPackage('ioredis');
-    if (!client) {
-      result.reason = 'the npm client "ioredis" is not installed: run npm install (it is a devDependency)';
-      return result;
-    }
-    result.client = client;
+    const located = locatePeer(
+      result,
+      { executables: ['redis-server'], debianPackage: 'redis-server', npmClient: 'ioredis' },
+      findExecutable,
+    );
+    if (!located) return result;
+    const [binary] = located as [string];
     let server: ServerProcess | undefined;
     let redis: RedisClient | undefined;
     try {
