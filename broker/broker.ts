@@ -9,11 +9,13 @@ import { LogManager } from '../storage/log-manager.js';
 import { startAdminHttp } from './admin-http.js';
 import { BrokerMetrics } from './broker-metrics.js';
 import { loadOrCreateClusterId } from './cluster-id.js';
+import { ClusterMode } from './cluster-mode.js';
 import { type BrokerConfig, brokerConfigDefaults, validateConfig } from './config.js';
 import { Dispatcher } from './dispatcher.js';
 import { groupApiHandlers } from './group/index.js';
 import { groupLag, groupsView, startGroupCoordinator } from './groups.js';
 import { allHandlers } from './handlers/index.js';
+import { singleNodeAuthority } from './partition-authority.js';
 import type { ApiHandler, BrokerCore, BrokerNode } from './request-context.js';
 import { Listener } from './server.js';
 import { TopicManager } from './topic-manager.js';
@@ -58,8 +60,10 @@ export async function startBroker(options: Partial<BrokerConfig> & { logger?: Lo
     loadParallelism: config.logLoadParallelism,
     log: log.child({ component: 'storage' }),
   });
-  // One replica (this node) is the whole ISR, so everything in the log is committed.
-  for (const l of logs.allLogs()) l.highWatermark = l.logEndOffset;
+  const clustered = config.controllerVoters.trim() !== '';
+  // One replica (this node) is the whole ISR, so everything in the log is committed. (In a
+  // cluster the leader's high watermark comes from its followers' progress.)
+  if (!clustered) for (const l of logs.allLogs()) l.highWatermark = l.logEndOffset;
   log.info({ dataDir, topics: logs.topics().size, ms: Date.now() - started }, 'storage loaded');
 
   let listener: Listener | undefined;
@@ -70,7 +74,10 @@ export async function startBroker(options: Partial<BrokerConfig> & { logger?: Lo
     port: listener?.port ?? config.port,
     rack: null,
   });
-  const topics = new TopicManager(logs, config, log, () => [config.nodeId]);
+  const cluster = clustered
+    ? new ClusterMode(config, logs, dataDir, log, (topic, partition) => topics.appended(topic, partition, 1))
+    : undefined;
+  const topics = new TopicManager(logs, config, log, () => [config.nodeId], cluster?.catalog);
   const metrics = new BrokerMetrics({
     connections: () => listener?.connections.size ?? 0,
     partitions: () =>
@@ -90,9 +97,10 @@ export async function startBroker(options: Partial<BrokerConfig> & { logger?: Lo
     topics,
     log,
     metrics,
+    authority: cluster?.authority ?? singleNodeAuthority(config.nodeId),
     self,
-    brokers: () => [self()],
-    controllerId: () => config.nodeId,
+    brokers: () => (cluster ? cluster.brokers() : [self()]),
+    controllerId: () => (cluster ? cluster.controllerId() : config.nodeId),
     get stopping() {
       return stopping;
     },
@@ -101,7 +109,17 @@ export async function startBroker(options: Partial<BrokerConfig> & { logger?: Lo
   core.groups = groups;
   const dispatcher = new Dispatcher(core, [
     ...allHandlers(),
-    ...(groupApiHandlers(groups, { self }) as ApiHandler[]),
+    ...(groupApiHandlers(groups, {
+      self,
+      // Cluster mode (for now): each broker keeps its own, unreplicated __consumer_offsets;
+      // every group is sent to one live broker chosen from its offsets partition.
+      coordinatorFor: cluster
+        ? (groupId) => {
+            const live = cluster.brokers();
+            return live.length ? live[groups.partitionFor(groupId) % live.length]! : null;
+          }
+        : undefined,
+    }) as ApiHandler[]),
   ]);
   listener = await Listener.listen({
     host: config.host,
@@ -118,6 +136,15 @@ export async function startBroker(options: Partial<BrokerConfig> & { logger?: Lo
     onBrokerClose: (kind) => metrics.connectionsClosed.inc({ reason: kind }),
   });
   const port = listener.port;
+  try {
+    await cluster?.start({ host: config.advertisedHost ?? config.host, port });
+  } catch (err) {
+    await listener.close(0);
+    await cluster?.stop();
+    await groups.close();
+    await logs.close();
+    throw err;
+  }
   const admin =
     config.adminPort >= 0
       ? await startAdminHttp({
@@ -157,6 +184,7 @@ export async function startBroker(options: Partial<BrokerConfig> & { logger?: Lo
         topics.waiters.releaseAll();
         await groups.close();
         await listener.close(config.shutdownDrainMs);
+        await cluster?.stop();
         await admin?.close();
         await logs.close();
         log.info('storage closed cleanly');

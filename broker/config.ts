@@ -57,6 +57,18 @@ export interface BrokerConfig {
   offsetsTopicPartitions: number;
   /** Time allowed for in-flight requests to finish on shutdown. */
   shutdownDrainMs: number;
+  /**
+   * Cluster mode (experimental): `id@host:port,...`, every voter of the Raft metadata quorum
+   * with its controller address. Empty: a single broker, no quorum.
+   */
+  controllerVoters: string;
+  /** The port the metadata quorum listens on; -1: this node's port in {@link controllerVoters}. */
+  controllerPort: number;
+  /** Cluster mode: a broker that does not heartbeat for this long is fenced. */
+  brokerSessionTimeoutMs: number;
+  brokerHeartbeatIntervalMs: number;
+  /** Cluster mode: a follower this far behind the leader's log end leaves the ISR. */
+  replicaLagTimeMaxMs: number;
   logLevel: string;
 }
 
@@ -95,6 +107,11 @@ export const brokerConfigDefaults: BrokerConfig = {
   offsetsRetentionMinutes: 7 * 24 * 60,
   offsetsTopicPartitions: 50,
   shutdownDrainMs: 10_000,
+  controllerVoters: '',
+  controllerPort: -1,
+  brokerSessionTimeoutMs: 9_000,
+  brokerHeartbeatIntervalMs: 2_000,
+  replicaLagTimeMaxMs: 30_000,
   logLevel: 'info',
 };
 
@@ -124,6 +141,11 @@ const kafkaNames: Record<string, keyof BrokerConfig> = {
   'group.max.size': 'groupMaxSize',
   'offsets.retention.minutes': 'offsetsRetentionMinutes',
   'offsets.topic.num.partitions': 'offsetsTopicPartitions',
+  'controller.quorum.voters': 'controllerVoters',
+  'controller.port': 'controllerPort',
+  'broker.session.timeout.ms': 'brokerSessionTimeoutMs',
+  'broker.heartbeat.interval.ms': 'brokerHeartbeatIntervalMs',
+  'replica.lag.time.max.ms': 'replicaLagTimeMaxMs',
 };
 
 export class ConfigError extends Error {
@@ -188,6 +210,9 @@ export function validateConfig(c: BrokerConfig): BrokerConfig {
     'connectionIdleMs',
     'segmentBytes',
     'logLoadParallelism',
+    'brokerSessionTimeoutMs',
+    'brokerHeartbeatIntervalMs',
+    'replicaLagTimeMaxMs',
   ];
   for (const k of positive) {
     if ((c[k] as number) <= 0) throw new ConfigError(`${k} must be greater than 0, got ${c[k]}`);
@@ -197,12 +222,53 @@ export function validateConfig(c: BrokerConfig): BrokerConfig {
     throw new ConfigError(`adminPort must be between 0 and 65535 (or -1 for none), got ${c.adminPort}`);
   }
   if (c.nodeId < 0) throw new ConfigError(`nodeId must be 0 or more, got ${c.nodeId}`);
+  if (c.controllerVoters.trim() !== '') {
+    const voters = parseControllerVoters(c.controllerVoters);
+    if (c.nodeId < 1)
+      throw new ConfigError(`in cluster mode node.id must be 1 or more (0 means "none"), got ${c.nodeId}`);
+    const own = voters.get(c.nodeId);
+    if (!own)
+      throw new ConfigError(
+        `node.id ${c.nodeId} is not in controller.quorum.voters (${c.controllerVoters}); every broker of a cluster is a voter, add "${c.nodeId}@host:port"`,
+      );
+    if (c.controllerPort !== -1 && (c.controllerPort < 1 || c.controllerPort > 65535))
+      throw new ConfigError(`controller.port must be between 1 and 65535, got ${c.controllerPort}`);
+    if (c.controllerPort !== -1 && c.controllerPort !== own.port)
+      throw new ConfigError(
+        `controller.port ${c.controllerPort} differs from node ${c.nodeId}'s entry in controller.quorum.voters (${own.host}:${own.port}); make them agree or leave controller.port out`,
+      );
+  }
   if (c.messageBytesMax > c.socketRequestBytesMax) {
     throw new ConfigError(
       `message.max.bytes (${c.messageBytesMax}) must not exceed socket.request.max.bytes (${c.socketRequestBytesMax})`,
     );
   }
   return c;
+}
+
+/**
+ * Parse `controller.quorum.voters`: `1@host:9093,2@host:9094,...` into voter id -> address.
+ * Ids must be 1 or more (0 means "no node" in the quorum) and unique.
+ */
+export function parseControllerVoters(spec: string): Map<number, { host: string; port: number }> {
+  const voters = new Map<number, { host: string; port: number }>();
+  for (const raw of spec.split(',')) {
+    const entry = raw.trim();
+    const m = /^(\d+)@(.+):(\d+)$/.exec(entry);
+    if (!m)
+      throw new ConfigError(
+        `controller.quorum.voters: expected id@host:port, got ${JSON.stringify(entry)} (example: 1@127.0.0.1:9093,2@127.0.0.1:9094,3@127.0.0.1:9095)`,
+      );
+    const id = Number(m[1]);
+    const port = Number(m[3]);
+    if (!Number.isSafeInteger(id) || id < 1)
+      throw new ConfigError(`controller.quorum.voters: node ids must be 1 or more, got ${m[1]}`);
+    if (port < 1 || port > 65535)
+      throw new ConfigError(`controller.quorum.voters: port of node ${id} must be 1-65535, got ${port}`);
+    if (voters.has(id)) throw new ConfigError(`controller.quorum.voters: node ${id} is listed twice`);
+    voters.set(id, { host: m[2]!, port });
+  }
+  return voters;
 }
 
 /** Parse a config file: JSON when it starts with `{`, otherwise Java-style properties. */

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { BrokerMetrics } from './broker-metrics.js';
 import type { BrokerConfig } from './config.js';
 import type { GroupCoordinator } from './group/index.js';
+import type { PartitionAuthority } from './partition-authority.js';
 import type { TopicManager } from './topic-manager.js';
 
 export interface BrokerNode {
@@ -18,13 +19,15 @@ export interface BrokerCore {
   readonly topics: TopicManager;
   readonly log: Logger;
   readonly metrics: BrokerMetrics;
+  /** Leadership, leader epochs, high watermark and acks=all of each partition. */
+  readonly authority: PartitionAuthority;
   /** The consumer-group coordinator (set once it has loaded __consumer_offsets). */
   groups?: GroupCoordinator;
   /** This node as clients should reach it. */
   self(): BrokerNode;
-  /** Every live broker in the cluster (only this one until replication). */
+  /** Every live broker in the cluster (this one alone without cluster mode). */
   brokers(): BrokerNode[];
-  /** The controller's node id. */
+  /** The controller's node id (-1: none known). */
   controllerId(): number;
   /** True once shutdown began: parked fetches answer at once. */
   readonly stopping: boolean;

@@ -31,6 +31,28 @@ export interface CreateTopicArgs {
   validateOnly: boolean;
 }
 
+/**
+ * Where topics are decided in cluster mode (cluster-mode.ts): the metadata image answers what
+ * exists, and changes are metadata requests. Without one, the local LogManager is the truth.
+ */
+export interface TopicCatalog {
+  names(): string[];
+  /** 0: no such topic. */
+  partitionCount(name: string): number;
+  configOverrides(name: string): Record<string, string> | undefined;
+  liveBrokerIds(): number[];
+  create(
+    name: string,
+    partitions: number,
+    replicationFactor: number,
+    configs: Record<string, string>,
+  ): Promise<Outcome>;
+  delete(name: string): Promise<Outcome>;
+  addPartitions(name: string, count: number): Promise<Outcome>;
+  /** Replace the topic's config overrides. */
+  setConfigs(name: string, configs: Record<string, string>): Promise<Outcome>;
+}
+
 export class TopicManager {
   readonly waiters = new AppendWaiters();
 
@@ -38,22 +60,32 @@ export class TopicManager {
     readonly logs: LogManager,
     private readonly config: BrokerConfig,
     private readonly log: Logger,
-    private readonly liveBrokerIds: () => number[],
+    private readonly liveBrokers: () => number[],
+    /** Cluster mode: topics come from the metadata quorum. */
+    private readonly catalog?: TopicCatalog,
   ) {}
 
+  private liveBrokerIds(): number[] {
+    return this.catalog ? this.catalog.liveBrokerIds() : this.liveBrokers();
+  }
+
   names(): string[] {
+    if (this.catalog) return this.catalog.names();
     return [...this.logs.topics().keys()];
   }
 
   exists(name: string): boolean {
+    if (this.catalog) return this.catalog.partitionCount(name) > 0;
     return this.logs.topics().has(name);
   }
 
   partitionCount(name: string): number {
+    if (this.catalog) return this.catalog.partitionCount(name);
     return this.logs.topics().get(name)?.partitions ?? 0;
   }
 
   configOverrides(name: string): Record<string, string> | undefined {
+    if (this.catalog) return this.catalog.configOverrides(name);
     return this.logs.topics().get(name)?.configs;
   }
 
@@ -95,6 +127,11 @@ export class TopicManager {
       }
       partitions = sorted.length;
       rf = sorted[0]!.brokerIds.length;
+      if (this.catalog)
+        return fail(
+          E.INVALID_REPLICA_ASSIGNMENT,
+          'explicit replica assignments are not supported in cluster mode yet; give numPartitions and replicationFactor',
+        );
     }
     if (partitions === -1) partitions = this.config.defaultPartitions;
     if (rf === -1) rf = this.config.defaultReplicationFactor;
@@ -119,6 +156,15 @@ export class TopicManager {
       throw err;
     }
     if (args.validateOnly) return ok;
+    if (this.catalog) {
+      const r = await this.catalog.create(args.name, partitions, rf, args.configs);
+      if (r.errorCode === 0)
+        this.log.info(
+          { topic: args.name, partitions, replicationFactor: rf },
+          `created topic "${args.name}"`,
+        );
+      return r;
+    }
     try {
       await this.logs.createTopic(args.name, partitions, args.configs);
     } catch (err) {
@@ -151,6 +197,12 @@ export class TopicManager {
     if (isInternalTopic(name))
       return fail(E.INVALID_REQUEST, `topic "${name}" is internal and cannot be deleted`);
     const count = this.partitionCount(name);
+    if (this.catalog) {
+      const r = await this.catalog.delete(name);
+      if (r.errorCode !== 0) return r;
+      for (let p = 0; p < count; p++) this.waiters.notify(AppendWaiters.key(name, p), 0);
+      return r;
+    }
     try {
       await this.logs.deleteTopic(name);
     } catch (err) {
@@ -180,6 +232,7 @@ export class TopicManager {
       );
     }
     if (validateOnly) return ok;
+    if (this.catalog) return this.catalog.addPartitions(name, count);
     try {
       await this.logs.addPartitions(name, count);
     } catch (err) {
@@ -199,6 +252,7 @@ export class TopicManager {
       throw err;
     }
     if (validateOnly) return ok;
+    if (this.catalog) return this.catalog.setConfigs(name, configs);
     try {
       await this.logs.setTopicConfigs(name, configs);
     } catch (err) {

@@ -38,6 +38,11 @@ export interface CoordinatorNode {
 export interface GroupHandlerOptions {
   /** This node as clients should reach it (read per request: the port may be known only after listen). */
   self: () => CoordinatorNode;
+  /**
+   * The node that coordinates a group when it is not simply this one (cluster mode); null
+   * when no node can. Absent: this node coordinates every group it owns.
+   */
+  coordinatorFor?: ((groupId: string) => CoordinatorNode | null) | undefined;
 }
 
 const COORDINATOR_KEY_TYPE_GROUP = 0;
@@ -82,7 +87,9 @@ export function createGroupHandlers(
       return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'the group coordinator is not ready');
     if (!coordinator.coordinates(key))
       return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'no coordinator for this group');
-    const self = opts.self();
+    const self = opts.coordinatorFor ? opts.coordinatorFor(key) : opts.self();
+    if (!self)
+      return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'no live broker can coordinate this group yet');
     return {
       errorCode: ErrorCode.NONE,
       errorMessage: null,

@@ -1,6 +1,8 @@
 /**
  * Fetch (key 1), versions 4–12. Whole stored batches are sent from the requested offset up to
- * the high watermark, within `partitionMaxBytes` and the response's `maxBytes` (at least one
+ * the high watermark (a consumer, from the partition's leader only) or the log end (a follower
+ * broker, `replica_id` ≥ 0, in cluster mode: its fetch offset also tells the leader how far it
+ * has replicated), within `partitionMaxBytes` and the response's `maxBytes` (at least one
  * batch for the first partition that has data, as KIP-74 asks). With fewer than `minBytes`
  * available the request parks until appends bring enough, `maxWaitMs` passes, or shutdown —
  * woken by the appends, never by polling. Fetch sessions are not kept (session id 0).
@@ -21,7 +23,6 @@ import {
 } from '../../protocol/record-batch.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import { AppendWaiters } from '../append-waiters.js';
-import { leaderEpochError, SINGLE_NODE_LEADER_EPOCH } from '../leader-epochs.js';
 import type { ApiHandler, RequestContext } from '../request-context.js';
 import { storageErrorOutcome } from '../storage-errors.js';
 
@@ -38,7 +39,7 @@ function readOnce(req: FetchRequest, ctx: RequestContext) {
     const partitions: PartitionData[] = [];
     for (const p of t.partitions) {
       const plog = topics.partition(t.topic, p.partition);
-      const data = readPartition(ctx, plog, t.topic, p, budget, total === 0);
+      const data = readPartition(ctx, plog, t.topic, p, budget, total === 0, req.replicaId);
       if (data.errorCode !== 0) hasError = true;
       const n = data.records?.length ?? 0;
       total += n;
@@ -58,6 +59,7 @@ function readPartition(
   p: FetchPartition,
   budget: number,
   first: boolean,
+  replicaId: number,
 ): PartitionData {
   const empty = (errorCode: number, hw = -1, lso = -1, start = -1): PartitionData => ({
     partitionIndex: p.partition,
@@ -69,20 +71,28 @@ function readPartition(
     preferredReadReplica: -1,
     records: null,
   });
+  const { authority } = ctx.core;
+  const requestedEpoch = p.currentLeaderEpoch ?? -1;
+  const replica =
+    replicaId >= 0 && plog
+      ? authority.replicaFetched(replicaId, topic, p.partition, p.fetchOffset, requestedEpoch)
+      : undefined;
+  const leaderError = replica ?? authority.leaderError(topic, p.partition, requestedEpoch);
+  if (leaderError !== 0) return empty(leaderError);
   if (!plog) return empty(E.UNKNOWN_TOPIC_OR_PARTITION);
-  const epochError = leaderEpochError(p.currentLeaderEpoch ?? -1, SINGLE_NODE_LEADER_EPOCH);
-  if (epochError) return empty(epochError);
   const hw = plog.highWatermark;
   const start = plog.logStartOffset;
   if (p.fetchOffset < start || p.fetchOffset > plog.logEndOffset) {
     return empty(E.OFFSET_OUT_OF_RANGE, hw, hw, start);
   }
+  // Followers replicate everything the leader has; consumers see only what is committed.
+  const limit = replica === 0 ? plog.logEndOffset : hw;
   const maxBytes = Math.min(p.partitionMaxBytes, budget);
-  if (p.fetchOffset >= hw || (maxBytes <= 0 && !first)) {
+  if (p.fetchOffset >= limit || (maxBytes <= 0 && !first)) {
     return { ...empty(0, hw, hw, start), records: Buffer.alloc(0) };
   }
   try {
-    const r = plog.read(p.fetchOffset, Math.max(0, maxBytes), { maxOffset: hw, minOneBatch: first });
+    const r = plog.read(p.fetchOffset, Math.max(0, maxBytes), { maxOffset: limit, minOneBatch: first });
     if (r.records.length > 0) {
       ctx.core.metrics.bytesOut.inc({ topic }, r.records.length);
       ctx.core.metrics.recordsOut.inc({ topic }, countRecords(r.records));

@@ -5,26 +5,25 @@
  */
 import type { ListOffsetsRequest, ListOffsetsResponse } from '../../protocol/apis/index.js';
 import { ErrorCode as E } from '../../protocol/error-codes.js';
-import { leaderEpochError, SINGLE_NODE_LEADER_EPOCH } from '../leader-epochs.js';
 import type { ApiHandler, RequestContext } from '../request-context.js';
 import { storageErrorOutcome } from '../storage-errors.js';
 
 const LATEST = -1;
 const EARLIEST = -2;
-const LEADER_EPOCH = SINGLE_NODE_LEADER_EPOCH;
 
 function handle(req: ListOffsetsRequest, ctx: RequestContext) {
-  const { topics } = ctx.core;
+  const { topics, authority } = ctx.core;
   return {
     throttleTimeMs: 0,
     topics: req.topics.map((t) => ({
       name: t.name,
       partitions: t.partitions.map((p) => {
         const base = { partitionIndex: p.partitionIndex, oldStyleOffsets: [] as number[], leaderEpoch: -1 };
+        const epochError = authority.leaderError(t.name, p.partitionIndex, p.currentLeaderEpoch ?? -1);
+        if (epochError) return { ...base, errorCode: epochError, timestamp: -1, offset: -1 };
         const plog = topics.partition(t.name, p.partitionIndex);
         if (!plog) return { ...base, errorCode: E.UNKNOWN_TOPIC_OR_PARTITION, timestamp: -1, offset: -1 };
-        const epochError = leaderEpochError(p.currentLeaderEpoch ?? -1, LEADER_EPOCH);
-        if (epochError) return { ...base, errorCode: epochError, timestamp: -1, offset: -1 };
+        const leaderEpoch = authority.leaderEpoch(t.name, p.partitionIndex);
         try {
           if (p.timestamp === EARLIEST) {
             return {
@@ -32,7 +31,7 @@ function handle(req: ListOffsetsRequest, ctx: RequestContext) {
               errorCode: 0,
               timestamp: -1,
               offset: plog.logStartOffset,
-              leaderEpoch: LEADER_EPOCH,
+              leaderEpoch: leaderEpoch,
             };
           }
           if (p.timestamp === LATEST) {
@@ -41,7 +40,7 @@ function handle(req: ListOffsetsRequest, ctx: RequestContext) {
               errorCode: 0,
               timestamp: -1,
               offset: plog.highWatermark,
-              leaderEpoch: LEADER_EPOCH,
+              leaderEpoch: leaderEpoch,
             };
           }
           if (p.timestamp < 0) {
@@ -55,7 +54,7 @@ function handle(req: ListOffsetsRequest, ctx: RequestContext) {
             errorCode: 0,
             timestamp: found.timestamp,
             offset: found.offset,
-            leaderEpoch: LEADER_EPOCH,
+            leaderEpoch: leaderEpoch,
           };
         } catch (err) {
           const o = storageErrorOutcome(err, ctx.core.log, `list offsets of ${t.name}-${p.partitionIndex}`);

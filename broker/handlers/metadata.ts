@@ -20,7 +20,6 @@ async function handle(req: MetadataRequest, ctx: RequestContext) {
   const all = req.topics === null || (ctx.apiVersion === 0 && req.topics.length === 0);
   const wanted = all ? topics.names() : [...new Set((req.topics ?? []).map((t) => t.name ?? ''))];
   const allowAuto = (ctx.apiVersion < 4 || req.allowAutoTopicCreation) && core.config.autoCreateTopics;
-  const self = core.self();
   const out = [];
   for (const [i, name] of wanted.entries()) {
     let errorCode = 0;
@@ -38,16 +37,15 @@ async function handle(req: MetadataRequest, ctx: RequestContext) {
     const count = errorCode === 0 ? topics.partitionCount(name) : 0;
     const partitions = [];
     for (let p = 0; p < count; p++) {
-      const log = topics.partition(name, p);
-      const online = log?.online ?? false;
+      const d = core.authority.describe(name, p, topics.partition(name, p));
       partitions.push({
-        errorCode: online ? 0 : E.KAFKA_STORAGE_ERROR,
+        errorCode: d.errorCode,
         partitionIndex: p,
-        leaderId: online ? self.nodeId : -1,
-        leaderEpoch: 0,
-        replicaNodes: [self.nodeId],
-        isrNodes: online ? [self.nodeId] : [],
-        offlineReplicas: online ? [] : [self.nodeId],
+        leaderId: d.leaderId,
+        leaderEpoch: d.leaderEpoch,
+        replicaNodes: d.replicas,
+        isrNodes: d.isr,
+        offlineReplicas: d.offline,
       });
     }
     out.push({

@@ -7,12 +7,11 @@
  */
 import type { OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse } from '../../protocol/apis/index.js';
 import { ErrorCode as E } from '../../protocol/error-codes.js';
-import { leaderEpochError, SINGLE_NODE_LEADER_EPOCH } from '../leader-epochs.js';
 import type { ApiHandler, RequestContext } from '../request-context.js';
 import { storageErrorOutcome } from '../storage-errors.js';
 
 function handle(req: OffsetForLeaderEpochRequest, ctx: RequestContext): OffsetForLeaderEpochResponse {
-  const { topics } = ctx.core;
+  const { topics, authority } = ctx.core;
   return {
     throttleTimeMs: 0,
     topics: req.topics.map((t) => ({
@@ -24,10 +23,10 @@ function handle(req: OffsetForLeaderEpochRequest, ctx: RequestContext): OffsetFo
           leaderEpoch,
           endOffset,
         });
+        const epochError = authority.leaderError(t.topic, p.partition, p.currentLeaderEpoch ?? -1);
+        if (epochError) return answer(epochError);
         const plog = topics.partition(t.topic, p.partition);
         if (!plog) return answer(E.UNKNOWN_TOPIC_OR_PARTITION);
-        const epochError = leaderEpochError(p.currentLeaderEpoch ?? -1, SINGLE_NODE_LEADER_EPOCH);
-        if (epochError) return answer(epochError);
         try {
           const r = plog.endOffsetForEpoch(p.leaderEpoch);
           return answer(0, r.epoch, r.endOffset);

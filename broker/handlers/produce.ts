@@ -2,8 +2,10 @@
  * Produce (key 0), versions 0–9 advertised, 3–9 served: 0–2 carry legacy message sets and are
  * answered with UNSUPPORTED_VERSION (librdkafka only compresses when v0 is advertised).
  * For each partition: the batches are validated (framing, magic, CRC, size) and appended as
- * they arrived — offsets written in place, records never decoded — then the high watermark
- * moves (single replica: it is the log end) and parked fetches wake. acks=0 gets no response.
+ * they arrived — offsets written in place, records never decoded, stamped with the leader
+ * epoch — then the high watermark moves as far as replication allows (single broker: to the
+ * log end) and parked fetches wake. acks=all waits, within the request's timeout, until every
+ * ISR member has the records (see PartitionAuthority). acks=0 gets no response.
  */
 import type { ProduceRequest, ProduceResponse } from '../../protocol/apis/index.js';
 import { crc32c } from '../../protocol/crc32c.js';
@@ -18,7 +20,6 @@ import {
   RECORDS_OFFSET,
 } from '../../protocol/record-batch.js';
 import { checkBatchRecords } from '../../protocol/record-validation.js';
-import { SINGLE_NODE_LEADER_EPOCH } from '../leader-epochs.js';
 import type { ApiHandler, RequestContext } from '../request-context.js';
 import { storageErrorOutcome } from '../storage-errors.js';
 import { isInternalTopic } from '../topic-names.js';
@@ -65,14 +66,19 @@ function handle(req: ProduceRequest, ctx: RequestContext) {
       throttleTimeMs: 0,
     };
   }
-  const responses = [];
+  const responses: { name: string; partitionResponses: PartitionResponse[] }[] = [];
+  const replicating: Promise<void>[] = [];
   for (const t of req.topicData) {
     const partitionResponses: PartitionResponse[] = [];
     for (const p of t.partitionData) {
-      partitionResponses.push(produceOne(ctx, t.name, p.index, p.records, acks));
+      const { response, nextOffset } = produceOne(ctx, t.name, p.index, p.records, acks);
+      partitionResponses.push(response);
+      if (acks === -1 && response.errorCode === 0)
+        replicating.push(awaitReplication(ctx, t.name, response, nextOffset, req.timeoutMs));
     }
     responses.push({ name: t.name, partitionResponses });
   }
+  if (replicating.length > 0) return Promise.all(replicating).then(() => ({ responses, throttleTimeMs: 0 }));
   if (acks === 0) {
     for (const r of responses) {
       for (const p of r.partitionResponses) {
@@ -83,6 +89,26 @@ function handle(req: ProduceRequest, ctx: RequestContext) {
     return null;
   }
   return { responses, throttleTimeMs: 0 };
+}
+
+/** acks=all: the response waits until the ISR has the records (or says why it did not). */
+async function awaitReplication(
+  ctx: RequestContext,
+  topic: string,
+  response: PartitionResponse,
+  nextOffset: number,
+  timeoutMs: number,
+): Promise<void> {
+  const errorCode = await ctx.core.authority.awaitAcksAll(
+    topic,
+    response.index,
+    nextOffset,
+    Math.max(0, timeoutMs),
+  );
+  if (errorCode === 0) return;
+  ctx.core.metrics.produceErrors.inc({ topic, error: errorName(errorCode) });
+  response.errorCode = errorCode;
+  response.errorMessage = `${topic}-${response.index}: appended at offset ${response.baseOffset} but not acknowledged by the in-sync replicas (${errorName(errorCode)}); the records may or may not be kept`;
 }
 
 /**
@@ -121,8 +147,22 @@ function produceOne(
   partition: number,
   records: Buffer | null,
   acks: number,
+): { response: PartitionResponse; nextOffset: number } {
+  const appended = { nextOffset: -1 };
+  const response = appendOne(ctx, topic, partition, records, acks, appended);
+  return { response, nextOffset: appended.nextOffset };
+}
+
+function appendOne(
+  ctx: RequestContext,
+  topic: string,
+  partition: number,
+  records: Buffer | null,
+  acks: number,
+  /** Set to the offset after the appended records. */
+  appended: { nextOffset: number },
 ): PartitionResponse {
-  const { topics } = ctx.core;
+  const { topics, authority } = ctx.core;
   if (acks !== 0 && acks !== 1 && acks !== -1) {
     return partitionError(partition, E.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1 (all), got ${acks}`);
   }
@@ -131,6 +171,14 @@ function produceOne(
       partition,
       E.INVALID_TOPIC_EXCEPTION,
       `topic "${topic}" is internal to the broker; clients cannot write to it`,
+    );
+  }
+  const leaderError = authority.leaderError(topic, partition, -1);
+  if (leaderError !== 0 && leaderError !== E.UNKNOWN_TOPIC_OR_PARTITION) {
+    return partitionError(
+      partition,
+      leaderError,
+      `this broker does not lead ${topic}-${partition} (${errorName(leaderError)}); refresh metadata and send to the leader`,
     );
   }
   const plog = topics.partition(topic, partition);
@@ -144,14 +192,8 @@ function produceOne(
     return partitionError(partition, E.INVALID_RECORD, 'the produce request carries no record batch');
   }
   if (acks === -1) {
-    const minIsr = plog.config.minInsyncReplicas;
-    if (minIsr > 1) {
-      return partitionError(
-        partition,
-        E.NOT_ENOUGH_REPLICAS,
-        `min.insync.replicas is ${minIsr} but only 1 replica is in sync; lower it or use acks=1`,
-      );
-    }
+    const pre = authority.acksAllPrecheck(topic, partition, plog);
+    if (pre.errorCode !== 0) return partitionError(partition, pre.errorCode, pre.errorMessage);
   }
   const problem = checkRecords(records, ctx.core.config.decompressedBatchBytesMax);
   if (problem) {
@@ -159,8 +201,9 @@ function produceOne(
     return partitionError(partition, problem.errorCode, `${topic}-${partition}: ${problem.errorMessage}`);
   }
   try {
-    const r = plog.append(records, { leaderEpoch: SINGLE_NODE_LEADER_EPOCH });
-    plog.highWatermark = plog.logEndOffset;
+    const r = plog.append(records, { leaderEpoch: authority.leaderEpoch(topic, partition) });
+    appended.nextOffset = r.lastOffset + 1;
+    authority.appended(topic, partition, plog);
     topics.appended(topic, partition, records.length);
     ctx.core.metrics.bytesIn.inc({ topic }, records.length);
     ctx.core.metrics.recordsIn.inc({ topic }, r.recordCount);

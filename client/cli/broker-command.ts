@@ -13,6 +13,14 @@ export function registerBrokerCommands(program: Command): void {
     .option('--advertised-host <host>', 'host name clients are told to connect to')
     .option('--admin-port <port>', 'admin HTTP port (health, metrics); -1 turns it off (default 9644)')
     .option('--node-id <id>', 'this node id (default 1)')
+    .option(
+      '--controller-voters <list>',
+      'cluster mode (experimental): every voter of the metadata quorum, id@host:port,... (this node included)',
+    )
+    .option(
+      '--controller-port <port>',
+      "metadata quorum port (default: this node's port in --controller-voters)",
+    )
     .option('--config <file>', 'a config file: Kafka-style key=value properties, or JSON')
     .option('--log-level <level>', 'trace, debug, info, warn, error (default info)')
     .addHelpText(
@@ -25,7 +33,9 @@ environment, which wins over the file.
 Examples:
   samsa broker start
   samsa broker start --data-dir /var/lib/samsa --port 9092
-  SAMSA_PORT=0 samsa broker start      # pick a free port; the ready line says which`,
+  SAMSA_PORT=0 samsa broker start      # pick a free port; the ready line says which
+  samsa broker start --node-id 1 --port 9092 --data-dir d1 \\
+    --controller-voters 1@127.0.0.1:9093,2@127.0.0.1:9095,3@127.0.0.1:9097   # cluster (experimental)`,
     )
     .action(async (opts: Record<string, string | undefined>) => {
       // Loaded lazily: the CLI is otherwise built only on the client library.
@@ -39,6 +49,8 @@ Examples:
           advertisedHost: opts['advertisedHost'],
           adminPort: opts['adminPort'],
           nodeId: opts['nodeId'],
+          controllerVoters: opts['controllerVoters'],
+          controllerPort: opts['controllerPort'],
           logLevel: opts['logLevel'],
         },
       });

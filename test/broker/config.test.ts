@@ -2,7 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { brokerConfigDefaults, ConfigError, resolveBrokerConfig } from '../../broker/config.js';
+import {
+  brokerConfigDefaults,
+  ConfigError,
+  parseControllerVoters,
+  resolveBrokerConfig,
+} from '../../broker/config.js';
 
 t.test('defaults match the README: ./data, 127.0.0.1:9092, node 1, admin 9644', async (t) => {
   const c = resolveBrokerConfig({ env: {} });
@@ -75,4 +80,31 @@ t.test('bad settings are refused with a message naming them', async (t) => {
     }
   })();
   t.ok(err instanceof ConfigError);
+});
+
+t.test('cluster mode: controller.quorum.voters is parsed and checked with clear errors', async (t) => {
+  const voters = '1@127.0.0.1:9093,2@host-b:9095,3@127.0.0.1:9097';
+  const c = resolveBrokerConfig({ env: {}, flags: { nodeId: '2', controllerVoters: voters } });
+  t.same(
+    [...parseControllerVoters(c.controllerVoters)],
+    [
+      [1, { host: '127.0.0.1', port: 9093 }],
+      [2, { host: 'host-b', port: 9095 }],
+      [3, { host: '127.0.0.1', port: 9097 }],
+    ],
+  );
+  t.equal(brokerConfigDefaults.controllerVoters, '', 'off unless configured');
+  const fails = (flags: Record<string, unknown>, pattern: RegExp) =>
+    t.throws(() => resolveBrokerConfig({ env: {}, flags }), { message: pattern });
+  fails({ nodeId: '0', controllerVoters: '0@h:1,1@h:2' }, /node ids must be 1 or more/);
+  fails({ nodeId: '0', controllerVoters: voters }, /node.id must be 1 or more/);
+  fails({ nodeId: '4', controllerVoters: voters }, /node.id 4 is not in controller.quorum.voters/);
+  fails({ nodeId: '1', controllerVoters: '1@h' }, /expected id@host:port/);
+  fails({ nodeId: '1', controllerVoters: '1@h:1,1@h:2' }, /node 1 is listed twice/);
+  fails({ nodeId: '1', controllerVoters: voters, controllerPort: '9999' }, /differs from node 1's entry/);
+  t.equal(
+    resolveBrokerConfig({ env: {}, flags: { nodeId: '1', controllerVoters: voters, controllerPort: '9093' } })
+      .controllerPort,
+    9093,
+  );
 });

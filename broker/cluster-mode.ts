@@ -1,0 +1,252 @@
+/**
+ * Cluster mode (experimental; on when `controller.quorum.voters` is set): this broker runs a
+ * {@link ClusterRuntime} — a voter of the Raft metadata quorum, its registration and
+ * heartbeats, and the ReplicaManager — and the broker's handlers see it through two narrow
+ * interfaces:
+ *
+ * - {@link PartitionAuthority}: leadership, leader epochs, the high watermark and acks=all,
+ *   from the ReplicaManager and the metadata image;
+ * - {@link TopicCatalog}: topics, partition counts and configs from the image; creating,
+ *   deleting, growing and configuring topics become metadata requests.
+ *
+ * Partition logs are the LogManager's: the ReplicaManager opens a partition's log when this
+ * broker becomes one of its replicas (creating the topic locally with the image's partition
+ * count and configs) and deletes a topic's logs when the topic is removed.
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { ErrorCode as E } from '../protocol/error-codes.js';
+import type { LogManager } from '../storage/log-manager.js';
+import type { PartitionLog } from '../storage/partition-log.js';
+import { ClusterRuntime } from './cluster/cluster-runtime.js';
+import type { MetadataImage } from './cluster/metadata-image.js';
+import type { MetadataRequest } from './cluster/metadata-records.js';
+import { type BrokerConfig, parseControllerVoters } from './config.js';
+import type { PartitionAuthority, PartitionDescription } from './partition-authority.js';
+import type { BrokerNode } from './request-context.js';
+import type { Outcome, TopicCatalog } from './topic-manager.js';
+
+/** The metadata quorum's directory inside the data directory. */
+export const CLUSTER_METADATA_DIR = '__cluster_metadata';
+/** How often the controller moves leadership back to preferred replicas. */
+const preferredLeaderCheckMs = 10_000;
+/** Metadata requests from client APIs wait this long for the quorum. */
+const submitTimeoutMs = 30_000;
+
+const notReady: Outcome = {
+  errorCode: E.REQUEST_TIMED_OUT,
+  errorMessage: 'this broker has not joined the cluster yet; retry shortly',
+};
+
+export class ClusterMode {
+  private runtime: ClusterRuntime<PartitionLog> | undefined;
+  private readonly started: Promise<ClusterRuntime<PartitionLog>>;
+  private resolveStarted!: (rt: ClusterRuntime<PartitionLog>) => void;
+  private configsSeen = new Map<string, string>();
+
+  constructor(
+    private readonly config: BrokerConfig,
+    private readonly logs: LogManager,
+    private readonly dataDir: string,
+    private readonly log: Logger,
+    /** A partition's high watermark moved or it got records (wake parked fetches). */
+    private readonly onProgress: (topic: string, partition: number) => void,
+  ) {
+    this.started = new Promise((resolve) => {
+      this.resolveStarted = resolve;
+    });
+  }
+
+  /** Join the quorum, then register this broker reachable at `endpoint` and wait until that is applied. */
+  async start(endpoint: { host: string; port: number }): Promise<void> {
+    const voters = parseControllerVoters(this.config.controllerVoters);
+    const own = voters.get(this.config.nodeId)!;
+    const log = this.log.child({ component: 'cluster' });
+    const rt = await ClusterRuntime.start<PartitionLog>({
+      brokerId: this.config.nodeId,
+      endpoint,
+      raft: {
+        dir: join(this.dataDir, CLUSTER_METADATA_DIR),
+        host: this.config.host,
+        port: own.port,
+        voters,
+      },
+      sessionTimeoutMs: this.config.brokerSessionTimeoutMs,
+      heartbeatIntervalMs: this.config.brokerHeartbeatIntervalMs,
+      preferredLeaderCheckMs,
+      replicas: {
+        openLog: (topic, partition) => this.openLog(topic, partition),
+        deleteTopicLogs: async (topic) => {
+          if (this.logs.topics().has(topic)) this.logs.deleteTopic(topic);
+          this.configsSeen.delete(topic);
+        },
+        onHighWatermark: (topic, partition) => this.onProgress(topic, partition),
+        replicaLagTimeMaxMs: this.config.replicaLagTimeMaxMs,
+      },
+      log,
+    });
+    this.runtime = rt;
+    this.resolveStarted(rt);
+    rt.on('metadata', (image) => this.syncTopicConfigs(image));
+    const epoch = await rt.register();
+    log.info({ brokerId: this.config.nodeId, brokerEpoch: epoch }, 'registered with the metadata quorum');
+  }
+
+  async stop(): Promise<void> {
+    await this.runtime?.stop();
+  }
+
+  /** Registered, unfenced brokers as clients reach them. */
+  brokers(): BrokerNode[] {
+    const image = this.runtime?.image;
+    if (!image) return [];
+    const out: BrokerNode[] = [];
+    for (const b of image.brokers.values())
+      if (!b.fenced) out.push({ nodeId: b.brokerId, host: b.host, port: b.port, rack: b.rack });
+    return out.sort((a, b) => a.nodeId - b.nodeId);
+  }
+
+  /** The active controller (the metadata quorum's leader), -1 when there is none. */
+  controllerId(): number {
+    return this.runtime?.quorumLeaderId || -1;
+  }
+
+  readonly authority: PartitionAuthority = {
+    leaderError: (topic, partition, requestedEpoch) => {
+      const rt = this.runtime;
+      if (!rt) return E.NOT_LEADER_OR_FOLLOWER;
+      if (!rt.image.partition(topic, partition)) return E.UNKNOWN_TOPIC_OR_PARTITION;
+      return rt.replicas.leaderError(topic, partition, requestedEpoch);
+    },
+    leaderEpoch: (topic, partition) => this.runtime?.replicas.leaderEpochOf(topic, partition) ?? -1,
+    acksAllPrecheck: (topic, partition, log) => {
+      const errorCode = this.runtime?.replicas.acksAllPrecheck(topic, partition) ?? E.NOT_LEADER_OR_FOLLOWER;
+      if (errorCode === 0) return { errorCode, errorMessage: null };
+      const isr = this.runtime?.image.partition(topic, partition)?.isr ?? [];
+      return {
+        errorCode,
+        errorMessage:
+          errorCode === E.NOT_ENOUGH_REPLICAS
+            ? `${topic}-${partition}: ${isr.length} replica(s) in sync (${isr.join(', ')}), min.insync.replicas is ${log.config.minInsyncReplicas}; wait for followers to catch up or use acks=1`
+            : null,
+      };
+    },
+    appended: (topic, partition, log) =>
+      this.runtime?.replicas.leaderAppended(topic, partition, log.logEndOffset),
+    awaitAcksAll: (topic, partition, nextOffset, timeoutMs) =>
+      this.runtime
+        ? this.runtime.replicas.awaitAcksAll(topic, partition, nextOffset, timeoutMs)
+        : Promise.resolve(E.NOT_LEADER_OR_FOLLOWER),
+    replicaFetched: (replicaId, topic, partition, fetchOffset, requestedEpoch) => {
+      const rt = this.runtime;
+      if (!rt) return E.NOT_LEADER_OR_FOLLOWER;
+      if (!rt.image.partition(topic, partition)) return E.UNKNOWN_TOPIC_OR_PARTITION;
+      return rt.replicas.replicaFetched(replicaId, topic, partition, fetchOffset, requestedEpoch);
+    },
+    describe: (topic, partition): PartitionDescription => {
+      const image = this.runtime?.image;
+      const p = image?.partition(topic, partition);
+      if (!image || !p)
+        return {
+          errorCode: E.UNKNOWN_TOPIC_OR_PARTITION,
+          leaderId: -1,
+          leaderEpoch: -1,
+          replicas: [],
+          isr: [],
+          offline: [],
+        };
+      const offline = p.replicas.filter((id) => image.brokers.get(id)?.fenced !== false);
+      return {
+        errorCode: p.leader >= 0 ? 0 : E.LEADER_NOT_AVAILABLE,
+        leaderId: p.leader,
+        leaderEpoch: p.leaderEpoch,
+        replicas: p.replicas,
+        isr: p.isr,
+        offline,
+      };
+    },
+  };
+
+  readonly catalog: TopicCatalog = {
+    names: () => [...(this.runtime?.image.topics.keys() ?? [])],
+    partitionCount: (name) => this.runtime?.image.topics.get(name)?.partitions.length ?? 0,
+    configOverrides: (name) => {
+      const t = this.runtime?.image.topics.get(name);
+      return t ? Object.fromEntries(t.configs) : undefined;
+    },
+    liveBrokerIds: () => this.runtime?.image.liveBrokerIds() ?? [],
+    create: (name, partitions, replicationFactor, configs) =>
+      this.request((id) => ({
+        type: 'create-topic',
+        requestId: id('create-topic'),
+        name,
+        topicId: randomBytes(16).toString('hex'),
+        partitions,
+        replicationFactor,
+        configs,
+      })),
+    delete: (name) => this.request((id) => ({ type: 'delete-topic', requestId: id('delete-topic'), name })),
+    addPartitions: (topic, count) =>
+      this.request((id) => ({ type: 'create-partitions', requestId: id('create-partitions'), topic, count })),
+    setConfigs: (topic, configs) => {
+      const current = this.catalog.configOverrides(topic) ?? {};
+      const changes: Record<string, string | null> = { ...configs };
+      for (const k of Object.keys(current)) if (!(k in configs)) changes[k] = null;
+      return this.request((id) => ({
+        type: 'alter-topic-configs',
+        requestId: id('alter-topic-configs'),
+        topic,
+        configs: changes,
+      }));
+    },
+  };
+
+  private async request(make: (id: (what: string) => string) => MetadataRequest): Promise<Outcome> {
+    const rt = this.runtime;
+    if (!rt) return notReady;
+    try {
+      const r = await rt.submit(
+        make((what) => rt.nextRequestId(what)),
+        submitTimeoutMs,
+      );
+      return { errorCode: r.errorCode, errorMessage: r.message };
+    } catch (err) {
+      return { errorCode: E.REQUEST_TIMED_OUT, errorMessage: (err as Error).message };
+    }
+  }
+
+  private async openLog(topic: string, partition: number): Promise<PartitionLog> {
+    const rt = await this.started;
+    const t = rt.image.topics.get(topic);
+    const count = Math.max(t?.partitions.length ?? 0, partition + 1);
+    const configs = t ? Object.fromEntries(t.configs) : {};
+    const local = this.logs.topics().get(topic);
+    if (!local) await this.logs.createTopic(topic, count, configs);
+    else if (local.partitions < count) await this.logs.addPartitions(topic, count);
+    this.configsSeen.set(topic, configKey(this.logs.topics().get(topic)?.configs ?? {}));
+    return this.logs.log(topic, partition)!;
+  }
+
+  /** Topic config changes reach the local logs of the topics this broker holds. */
+  private syncTopicConfigs(image: MetadataImage): void {
+    for (const [name, seen] of this.configsSeen) {
+      const t = image.topics.get(name);
+      if (!t) continue;
+      const configs = Object.fromEntries(t.configs);
+      const now = configKey(configs);
+      if (now === seen) continue;
+      try {
+        this.logs.setTopicConfigs(name, configs);
+        this.configsSeen.set(name, now);
+      } catch (err) {
+        this.log.error({ topic: name, err: (err as Error).message }, 'topic configs not applied locally');
+      }
+    }
+  }
+}
+
+/** Configs compared regardless of key order. */
+function configKey(configs: Record<string, string>): string {
+  return JSON.stringify(Object.entries(configs).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
