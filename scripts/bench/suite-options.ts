@@ -4,7 +4,14 @@
  */
 
 /** Sections in the order they run. */
-export const sectionNames = ['kafka2014', 'clients', 'peers', 'partitions', 'stored-data'] as const;
+export const sectionNames = [
+  'kafka2014',
+  'clients',
+  'peers',
+  'partitions',
+  'stored-data',
+  'replication',
+] as const;
 export type SectionName = (typeof sectionNames)[number];
 
 export interface SuiteOptions {
@@ -90,6 +97,7 @@ export interface Plan {
   peers: { records: number };
   partitions: { counts: number[]; records: number };
   storedData: { bytes: number; windows: number };
+  replication: { records: number; partitions: number; brokers: number };
 }
 
 export function planFor(o: SuiteOptions): Plan {
@@ -118,5 +126,6 @@ export function planFor(o: SuiteOptions): Plan {
       bytes: o.records !== null ? o.records * recordBytes * 10 : full ? 10 * 1024 ** 3 : 512 * 1024 ** 2,
       windows: o.records !== null ? 5 : full ? 50 : 16,
     },
+    replication: { records: o.records ?? (full ? 1_000_000 : 100_000), partitions: 6, brokers: 3 },
   };
 }

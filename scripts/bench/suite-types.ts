@@ -91,6 +91,23 @@ export interface StoredDataSection {
   windows: StoredDataWindow[];
 }
 
+/** Kafka 2014: three brokers on three 6-core machines, 6 partitions, replication factor 3. */
+export const kafka2014ReplicationReference = {
+  acks1RecordsPerSec: 786_980,
+  acksAllRecordsPerSec: 421_823,
+};
+
+export interface ReplicationSection {
+  brokers: number;
+  replicationFactor: number;
+  records: number;
+  partitions: number;
+  single: { acks1: BenchRun; acksAll: BenchRun; broker: BrokerInfo };
+  cluster: { acks1: BenchRun; acksAll: BenchRun; brokers: BrokerInfo[] };
+  /** The acks=all topic as the cluster described it after the run. */
+  layout: { partition: number; leader: number; replicas: number[]; isr: number[] }[];
+}
+
 export interface SuiteResult {
   startedAt: string;
   finishedAt: string;
@@ -105,6 +122,7 @@ export interface SuiteResult {
     peers?: PeersSection;
     partitions?: PartitionsStep[];
     storedData?: StoredDataSection;
+    replication?: ReplicationSection;
   };
   errors: { section: SectionName; message: string }[];
   targets: Target[];

@@ -17,6 +17,7 @@ import { judgeTargets } from './report/targets.js';
 import { runClients } from './sections/clients.js';
 import { runKafka2014 } from './sections/kafka2014.js';
 import { runPeersSection } from './sections/peers.js';
+import { runReplication } from './sections/replication.js';
 import { runPartitions, runStoredData } from './sections/scale.js';
 import type { SuiteContext } from './suite-context.js';
 import { parseSuiteArgs, planFor, type SectionName, usage } from './suite-options.js';
@@ -90,6 +91,9 @@ async function main(): Promise<number> {
     });
     await section('stored-data', async () => {
       result.sections.storedData = await runStoredData(ctx);
+    });
+    await section('replication', async () => {
+      result.sections.replication = await runReplication(ctx);
     });
   } finally {
     rmSync(workDir, { recursive: true, force: true });

@@ -85,3 +85,40 @@ t.test('--only kafka2014,partitions,stored-data --records 2000 --profile', async
   }
   t.ok(Object.keys(r.charts).length >= 5, 'charts for every section run');
 });
+
+t.test(
+  '--only replication --records 2000: a three-broker cluster with replication factor 3 beside one broker',
+  async (t) => {
+    const out = join(tempDir(t, 'samsa-suite-rep-'), 'out');
+    const run = await runProcess(
+      process.execPath,
+      [
+        join(repoRoot, 'dist/scripts/bench/suite.js'),
+        '--only',
+        'replication',
+        '--records',
+        '2000',
+        '--out',
+        out,
+      ],
+      { env: cleanEnv(), timeoutMs: 120_000 },
+    );
+    t.equal(run.code, 0, 'the suite succeeds', { run: describeRun(run) });
+    const r = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as SuiteResult;
+    t.same(r.errors, []);
+    const rep = r.sections.replication!;
+    for (const x of [rep.single.acks1, rep.single.acksAll, rep.cluster.acks1, rep.cluster.acksAll])
+      t.match(x.result, { operation: 'produce', records: 2000 });
+    t.equal(rep.cluster.acksAll.result.config?.acks, 'all');
+    t.equal(rep.cluster.brokers.length, 3);
+    t.equal(rep.layout.length, 6);
+    t.ok(
+      rep.layout.every((p) => p.replicas.length === 3 && p.isr.length === 3),
+      'every partition on three replicas, all in sync',
+    );
+    const md = readFileSync(join(out, 'report.md'), 'utf8');
+    t.match(md, /## Replication: 3 brokers, replication factor 3/);
+    t.match(md, /786,980/);
+    t.ok(r.charts['replication.svg'], 'chart written');
+  },
+);

@@ -1,5 +1,5 @@
 /** The report's charts, built from a suite result: file name → SVG text. Pure. */
-import { kafka2014Reference, type SuiteResult } from '../suite-types.js';
+import { kafka2014Reference, kafka2014ReplicationReference, type SuiteResult } from '../suite-types.js';
 import { groupedBarChart, lineChart } from './svg-chart.js';
 
 export function buildCharts(r: SuiteResult): Record<string, string> {
@@ -124,6 +124,29 @@ export function buildCharts(r: SuiteResult): Record<string, string> {
             Math.round((w.storedBytes / 1024 ** 3) * 100) / 100,
             w.recordsPerSec,
           ]),
+        },
+      ],
+    });
+  }
+  const rep = r.sections.replication;
+  if (rep) {
+    const ref = kafka2014ReplicationReference;
+    charts['replication.svg'] = groupedBarChart({
+      title: `Produce with replication (${rep.partitions} partitions, ${r.plan.recordBytes} B records)`,
+      yLabel: 'records/s',
+      categories: ['acks=1', 'acks=all'],
+      series: [
+        {
+          name: 'Kafka 2014, 3 brokers on 3 machines',
+          values: [ref.acks1RecordsPerSec, ref.acksAllRecordsPerSec],
+        },
+        {
+          name: 'Samsa, 1 broker',
+          values: [rep.single.acks1.result.recordsPerSecond, rep.single.acksAll.result.recordsPerSecond],
+        },
+        {
+          name: `Samsa, ${rep.brokers} brokers RF=${rep.replicationFactor} (one machine)`,
+          values: [rep.cluster.acks1.result.recordsPerSecond, rep.cluster.acksAll.result.recordsPerSecond],
         },
       ],
     });

@@ -3,7 +3,12 @@
  * section's tables and charts, the exact commands and configurations, profiles. Pure: the
  * result and where its charts are (relative to the report) in, Markdown out.
  */
-import { kafka2014Reference, type SuiteResult } from '../suite-types.js';
+import {
+  type BenchRun,
+  kafka2014Reference,
+  kafka2014ReplicationReference,
+  type SuiteResult,
+} from '../suite-types.js';
 import type { Target } from './targets.js';
 
 const n = (x: number | null | undefined) =>
@@ -285,6 +290,73 @@ export function renderMarkdown(r: SuiteResult, chartPath: (file: string) => stri
           .filter((_, i) => i % step === step - 1 || i === d.windows.length - 1)
           .map((w) => [(w.storedBytes / 1024 ** 3).toFixed(2), n(w.recordsPerSec), String(w.mbPerSec)]),
       ),
+    );
+  }
+
+  const rep = r.sections.replication;
+  if (rep) {
+    const ref = kafka2014ReplicationReference;
+    out.push(`## Replication: ${rep.brokers} brokers, replication factor ${rep.replicationFactor}`, '');
+    out.push(
+      `${rep.brokers} \`samsa broker start\` processes on this machine forming one cluster (a Raft metadata quorum of ${rep.brokers} voters; cluster mode is experimental), one topic of ${rep.partitions} partitions with replication factor ${rep.replicationFactor}; ${n(rep.records)} records of ${r.plan.recordBytes} bytes from one producer (\`samsa bench produce\`). The single broker is measured the same way in the same run. Kafka 2014: three brokers on three 6-core machines; ours: three brokers and the client sharing 2 cores, so every replica's work competes with the leader's.`,
+      '',
+    );
+    const row = (label: string, k14: number, single: BenchRun, cluster: BenchRun) => [
+      label,
+      n(k14),
+      n(single.result.recordsPerSecond),
+      n(cluster.result.recordsPerSecond),
+      ratio(cluster.result.recordsPerSecond, single.result.recordsPerSecond),
+      ratio(cluster.result.recordsPerSecond, k14),
+    ];
+    out.push(
+      ...table(
+        [
+          'acks',
+          'Kafka 2014, 3 brokers (records/s)',
+          'Samsa, 1 broker',
+          `Samsa, ${rep.brokers} brokers RF=${rep.replicationFactor}`,
+          'cluster / single',
+          'cluster / Kafka 2014',
+        ],
+        [
+          row('1', ref.acks1RecordsPerSec, rep.single.acks1, rep.cluster.acks1),
+          row('all', ref.acksAllRecordsPerSec, rep.single.acksAll, rep.cluster.acksAll),
+        ],
+      ),
+    );
+    chart('replication.svg', 'replication throughput');
+    if (rep.layout.length > 0)
+      out.push(
+        `The acks=all topic after the run (from Metadata): ${rep.layout.map((x) => `partition ${x.partition} leader ${x.leader}, replicas ${x.replicas.join(',')}, ISR ${x.isr.join(',')}`).join('; ')}.`,
+        '',
+      );
+    out.push(
+      'Commands:',
+      '',
+      '```',
+      rep.single.acks1.command,
+      rep.single.acksAll.command,
+      rep.cluster.acks1.command,
+      rep.cluster.acksAll.command,
+      '```',
+      '',
+    );
+    out.push(
+      'Cluster brokers:',
+      '',
+      '```',
+      ...rep.cluster.brokers.map((b) => b.command.join(' ')),
+      '```',
+      '',
+    );
+    out.push(
+      'broker.properties of broker 1:',
+      '',
+      '```',
+      ...(rep.cluster.brokers[0]?.config ?? []),
+      '```',
+      '',
     );
   }
 
