@@ -78,7 +78,7 @@ export class ClusterMode {
       replicas: {
         openLog: (topic, partition) => this.openLog(topic, partition),
         deleteTopicLogs: async (topic) => {
-          if (this.logs.topics().has(topic)) this.logs.deleteTopic(topic);
+          if (this.logs.hasTopic(topic)) this.logs.deleteTopic(topic);
           this.configsSeen.delete(topic);
         },
         onHighWatermark: (topic, partition) => this.onProgress(topic, partition),
@@ -221,10 +221,10 @@ export class ClusterMode {
     const t = rt.image.topics.get(topic);
     const count = Math.max(t?.partitions.length ?? 0, partition + 1);
     const configs = t ? Object.fromEntries(t.configs) : {};
-    const local = this.logs.topics().get(topic);
+    const local = this.logs.topicMetadata(topic);
     if (!local) await this.logs.createTopic(topic, count, configs);
     else if (local.partitions < count) await this.logs.addPartitions(topic, count);
-    this.configsSeen.set(topic, configKey(this.logs.topics().get(topic)?.configs ?? {}));
+    this.configsSeen.set(topic, configKey(this.logs.topicMetadata(topic)?.configs ?? {}));
     return this.logs.log(topic, partition)!;
   }
 

@@ -18,7 +18,7 @@ export async function startGroupCoordinator(
   topics: TopicManager,
   log: Logger,
 ): Promise<GroupCoordinator> {
-  const existing = logs.topics().get(OFFSETS_TOPIC);
+  const existing = logs.topicMetadata(OFFSETS_TOPIC);
   if (!existing) {
     // Kafka's settings for this topic: compacted, 100 MiB segments so compaction frees space soon.
     await logs.createTopic(OFFSETS_TOPIC, config.offsetsTopicPartitions, {
@@ -31,7 +31,7 @@ export async function startGroupCoordinator(
       `${OFFSETS_TOPIC} has ${existing.partitions} partitions; offsets.topic.num.partitions cannot change once set — using ${existing.partitions}`,
     );
   }
-  const partitions = logs.topics().get(OFFSETS_TOPIC)!.partitions;
+  const partitions = logs.topicMetadata(OFFSETS_TOPIC)!.partitions;
   const coordinator = new GroupCoordinator({
     config: { ...groupConfigFromBroker(config), offsetsTopicPartitions: partitions },
     logFor: (p) => new PartitionGroupLog({ log: logs.log(OFFSETS_TOPIC, p)! }),

@@ -76,17 +76,17 @@ export class TopicManager {
 
   exists(name: string): boolean {
     if (this.catalog) return this.catalog.partitionCount(name) > 0;
-    return this.logs.topics().has(name);
+    return this.logs.hasTopic(name);
   }
 
   partitionCount(name: string): number {
     if (this.catalog) return this.catalog.partitionCount(name);
-    return this.logs.topics().get(name)?.partitions ?? 0;
+    return this.logs.topicMetadata(name)?.partitions ?? 0;
   }
 
   configOverrides(name: string): Record<string, string> | undefined {
     if (this.catalog) return this.catalog.configOverrides(name);
-    return this.logs.topics().get(name)?.configs;
+    return this.logs.topicMetadata(name)?.configs;
   }
 
   partition(topic: string, partition: number): PartitionLog | undefined {

@@ -367,6 +367,17 @@ export class LogManager {
     return out;
   }
 
+  /** Whether a topic exists, without copying the topic table. */
+  hasTopic(name: string): boolean {
+    return this.meta.has(name);
+  }
+
+  /** One topic's metadata (a copy), or undefined. */
+  topicMetadata(name: string): TopicMetadata | undefined {
+    const m = this.meta.get(name);
+    return m ? { partitions: m.partitions, configs: { ...m.configs } } : undefined;
+  }
+
   /** The parsed config of a topic (defaults + overrides). */
   topicConfig(name: string): LogConfig | undefined {
     return this.meta.has(name) ? this.configFor(name) : undefined;
