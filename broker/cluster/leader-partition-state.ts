@@ -115,18 +115,18 @@ export class LeaderPartitionState {
   }
 
   /**
-   * A follower outside the ISR that has caught up to the high watermark and into this leader's
-   * epoch may rejoin: the ISR with it, marked pending until {@link setIsr} confirms it.
+   * Called on `followerId`'s own fetch: if it is outside the ISR and has caught up to the high
+   * watermark and into this leader's epoch, it may rejoin — the ISR with it, marked pending
+   * until {@link setIsr} confirms it. Only the fetching follower is considered (as Kafka does):
+   * a follower that caught up and then went silent keeps its last known end offset, and must
+   * not be proposed back (its stale offset would then hold the high watermark).
    */
-  isrToExpand(): number[] | undefined {
-    for (const [id, f] of this.followers) {
-      if (this.isrCommitted.includes(id) || this.isrPendingAdd.has(id)) continue;
-      if (f.logEndOffset >= this.hw && f.logEndOffset >= this.epochStart) {
-        this.isrPendingAdd.add(id);
-        return [...this.isrCommitted, id];
-      }
-    }
-    return undefined;
+  isrToExpand(followerId: number): number[] | undefined {
+    const f = this.followers.get(followerId);
+    if (!f || this.isrCommitted.includes(followerId) || this.isrPendingAdd.has(followerId)) return undefined;
+    if (f.logEndOffset < this.hw || f.logEndOffset < this.epochStart) return undefined;
+    this.isrPendingAdd.add(followerId);
+    return [...this.isrCommitted, followerId];
   }
 
   /** The controller committed a new ISR (or refused a proposal: pass the current one). */

@@ -207,7 +207,7 @@ export class ReplicaManager<L extends ReplicaLog> {
     if (!lead.role.replicas.includes(replicaId) || replicaId === this.o.brokerId)
       return E.NOT_LEADER_OR_FOLLOWER;
     if (lead.state.onFollowerFetch(replicaId, fetchOffset)) this.highWatermarkMoved(topic, partition, lead);
-    this.maybeExpandIsr(topic, partition, lead);
+    this.maybeExpandIsr(topic, partition, lead, replicaId);
     return 0;
   }
 
@@ -229,9 +229,9 @@ export class ReplicaManager<L extends ReplicaLog> {
     this.fetchers.clear();
   }
 
-  private maybeExpandIsr(topic: string, partition: number, lead: Leading<L>): void {
+  private maybeExpandIsr(topic: string, partition: number, lead: Leading<L>, replicaId: number): void {
     if (lead.alterInFlight) return;
-    const isr = lead.state.isrToExpand();
+    const isr = lead.state.isrToExpand(replicaId);
     if (isr) this.proposeIsr(topic, partition, lead, isr);
   }
 

@@ -94,12 +94,13 @@ t.test(
     const { s } = leader({ isr: [1, 2], hw: 50, start: 50 });
     s.onLeaderAppend(80);
     s.onFollowerFetch(3, 40);
-    t.equal(s.isrToExpand(), undefined, 'below the HW');
+    t.equal(s.isrToExpand(3), undefined, 'below the HW');
     s.onFollowerFetch(2, 80);
     t.equal(s.highWatermark, 80);
     s.onFollowerFetch(3, 80);
-    t.same(s.isrToExpand(), [1, 2, 3]);
-    t.equal(s.isrToExpand(), undefined, 'proposed once while pending');
+    t.equal(s.isrToExpand(2), undefined, 'already in the ISR');
+    t.same(s.isrToExpand(3), [1, 2, 3]);
+    t.equal(s.isrToExpand(3), undefined, 'proposed once while pending');
     s.onLeaderAppend(90);
     s.onFollowerFetch(2, 90);
     t.equal(s.highWatermark, 80, 'the pending member (at 80) holds the HW back');

@@ -228,3 +228,26 @@ t.test('a follower role fetches from the leader broker named in the image', asyn
   await waitFor('replicated', () => log.logEndOffset === 50);
   t.ok(log.dumpBytes().equals(leader.broker.core.topics.partition('f', 0)!.dumpBytes()));
 });
+
+t.test(
+  'a follower that caught up and went silent is not proposed back, and does not hold the HW',
+  async (t) => {
+    const h = await harness(t, 1);
+    const first = await appendAsLeader(h, 1);
+    h.rm.replicaFetched(2, 't', 0, first);
+    h.rm.replicaFetched(3, 't', 0, first); // follower 3 is caught up, then dies
+    t.equal(h.log.highWatermark, first);
+    h.image.apply({ type: 'partition-change', topic: 't', partition: 0, isr: [1, 2] }, 20);
+    await h.apply();
+    const next = await appendAsLeader(h, 2);
+    h.rm.replicaFetched(2, 't', 0, next);
+    t.equal(h.log.highWatermark, next, 'the live ISR member alone moves the high watermark');
+    t.same(h.alters, [], 'silent follower 3 is not proposed for the ISR');
+    h.rm.replicaFetched(3, 't', 0, next);
+    t.same(
+      h.alters,
+      [{ isr: [1, 2, 3], partitionEpoch: 1 }],
+      'once it fetches again and has caught up, it is',
+    );
+  },
+);
