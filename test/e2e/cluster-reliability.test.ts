@@ -1,16 +1,21 @@
 /**
- * RELIABILITY.md test 5 on a three-broker cluster (cluster mode, experimental):
- * min.insync.replicas. With one follower of a replication-factor-3 partition gone and the ISR
+ * RELIABILITY.md tests 5 and 2 on a three-broker cluster (cluster mode, experimental).
+ *
+ * Test 5, min.insync.replicas. With one follower of a replication-factor-3 partition gone and the ISR
  * shrunk to two, a topic that needs three in-sync replicas refuses acks=all writes with
  * NOT_ENOUGH_REPLICAS, the high watermark does not move, and acks=1 is still accepted.
  * (Two of three brokers gone would also take the metadata quorum's majority: the ISR could not
  * shrink, and acks=all would time out instead.)
+ *
+ * Test 2, KIP-101 scenario 1: a follower restarts and the leader dies right after; the new
+ * leader holds every acknowledged record (a follower truncates by leader epoch, never to its
+ * own high watermark).
  */
 import kafkajs from 'kafkajs';
 import t from 'tap';
 import { Admin } from '../../client/admin.js';
 import { spawnCluster } from '../helpers/cluster.js';
-import { kcat } from '../helpers/kcat.js';
+import { kcat, kcatConsume } from '../helpers/kcat.js';
 import { cliPath } from '../helpers/paths.js';
 import { describeRun, runProcess } from '../helpers/process.js';
 import { uniqueTopic } from '../helpers/temp.js';
@@ -128,5 +133,92 @@ t.test(
       intervalMs: 100,
     });
     t.pass('acks=1 accepted, and committed by the two in-sync replicas');
+  },
+);
+
+t.test(
+  'KIP-101 scenario 1: a follower restarts, then the leader dies; acknowledged records survive',
+  async (t) => {
+    const cluster = await spawnCluster(t);
+    const topic = uniqueTopic('cluster-kip101');
+    const create = await runProcess(
+      process.execPath,
+      [
+        cliPath,
+        '--brokers',
+        cluster.bootstrap(),
+        'topic',
+        'create',
+        topic,
+        '--partitions',
+        '1',
+        '--replication-factor',
+        '3',
+      ],
+      { timeoutMs: 60_000 },
+    );
+    t.equal(create.code, 0, 'topic created', { run: describeRun(create) });
+    const inSync = () =>
+      waitFor(
+        'all three in sync',
+        async () => {
+          const p = await partition0(cluster.bootstrap(), topic);
+          return p && p.leader > 0 && p.isrs.length === 3 ? p : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 200 },
+      );
+    const { leader: leaderId } = await inSync();
+
+    const kafka = new Kafka({
+      clientId: 'samsa-kip101',
+      brokers: cluster.brokers.map((b) => b.bootstrap),
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 3000,
+      requestTimeout: 10_000,
+      retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 1000 },
+    });
+    const producer = kafka.producer({ allowAutoTopicCreation: false });
+    t.teardown(() => producer.disconnect());
+    await producer.connect();
+    const acked: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      await producer.send({ topic, acks: -1, messages: [{ value: `a${i}` }] });
+      acked.push(`a${i}`);
+    }
+
+    // A follower restarts (its log ends at or past the high watermark it last heard of), and as
+    // soon as it is back the leader dies: whoever leads next must hold every acknowledged record.
+    const followerId = [1, 2, 3].find((id) => id !== leaderId)!;
+    t.equal((await cluster.brokers[followerId - 1]!.stop()).code, 0, `follower ${followerId} stops`);
+    await cluster.restart(followerId);
+    await cluster.brokers[leaderId - 1]!.kill();
+    const after = await waitFor(
+      'a new leader',
+      async () => {
+        const p = await partition0(cluster.bootstrap(), topic);
+        return p && p.leader > 0 && p.leader !== leaderId ? p : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    t.not(after.leader, leaderId, `broker ${after.leader} leads now`);
+
+    for (let i = 0; i < 10; i++) {
+      await producer.send({ topic, acks: -1, messages: [{ value: `b${i}` }] });
+      acked.push(`b${i}`);
+    }
+    const got = (
+      await kcatConsume(cluster.bootstrap(), topic, ['-o', 'beginning'], { timeoutMs: 60_000 })
+    ).map((m) => m.payload);
+    const seen = new Set(got);
+    t.same(
+      acked.filter((v) => !seen.has(v)),
+      [],
+      'every acknowledged record is read back',
+    );
+    t.same(
+      got.filter((v) => acked.includes(v ?? '')),
+      acked,
+      'in the order acknowledged, each once',
+    );
   },
 );
