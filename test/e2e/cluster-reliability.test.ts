@@ -1,5 +1,5 @@
 /**
- * RELIABILITY.md tests 5 and 2 on a three-broker cluster (cluster mode, experimental).
+ * RELIABILITY.md tests 5, 2 and 4 on a three-broker cluster (cluster mode, experimental).
  *
  * Test 5, min.insync.replicas. With one follower of a replication-factor-3 partition gone and the ISR
  * shrunk to two, a topic that needs three in-sync replicas refuses acks=all writes with
@@ -10,10 +10,15 @@
  * Test 2, KIP-101 scenario 1: a follower restarts and the leader dies right after; the new
  * leader holds every acknowledged record (a follower truncates by leader epoch, never to its
  * own high watermark).
+ *
+ * Test 4, stale leader: SIGSTOPped past its session, it loses leadership; after SIGCONT it
+ * acknowledges no acks=all write, and fetches at its old epoch are fenced by the new leader.
  */
 import kafkajs from 'kafkajs';
 import t from 'tap';
 import { Admin } from '../../client/admin.js';
+import { encodeRecordBatch } from '../../protocol/record-batch.js';
+import { WireClient } from '../broker/wire-client.js';
 import { spawnCluster } from '../helpers/cluster.js';
 import { kcat, kcatConsume } from '../helpers/kcat.js';
 import { cliPath } from '../helpers/paths.js';
@@ -220,5 +225,133 @@ t.test(
       acked,
       'in the order acknowledged, each once',
     );
+  },
+);
+
+t.test(
+  'stale leader: SIGSTOPped past its session, it acknowledges no acks=all write after losing leadership',
+  async (t) => {
+    const cluster = await spawnCluster(t);
+    const topic = uniqueTopic('cluster-stale');
+    const create = await runProcess(
+      process.execPath,
+      [
+        cliPath,
+        '--brokers',
+        cluster.bootstrap(),
+        'topic',
+        'create',
+        topic,
+        '--partitions',
+        '1',
+        '--replication-factor',
+        '3',
+      ],
+      { timeoutMs: 60_000 },
+    );
+    t.equal(create.code, 0, 'topic created', { run: describeRun(create) });
+    const before = await waitFor(
+      'all three in sync',
+      async () => {
+        const p = await partition0(cluster.bootstrap(), topic);
+        return p && p.leader > 0 && p.isrs.length === 3 ? p : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    const stale = cluster.brokers[before.leader - 1]!;
+    const others = cluster.brokers.filter((b) => b !== stale).map((b) => b.bootstrap);
+
+    process.kill(stale.pid, 'SIGSTOP');
+    let resumed = false;
+    t.teardown(() => {
+      if (!resumed) process.kill(stale.pid, 'SIGCONT');
+    });
+    const after = await waitFor(
+      'a new leader among the others',
+      async () => {
+        const p = await partition0(others.join(','), topic);
+        return p && p.leader > 0 && p.leader !== before.leader ? p : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+
+    const kafka = new Kafka({
+      clientId: 'samsa-stale',
+      brokers: others,
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 3000,
+      requestTimeout: 10_000,
+      retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 1000 },
+    });
+    const producer = kafka.producer({ allowAutoTopicCreation: false });
+    t.teardown(() => producer.disconnect());
+    await producer.connect();
+    const acked: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      await producer.send({ topic, acks: -1, messages: [{ value: `new-leader-${i}` }] });
+      acked.push(`new-leader-${i}`);
+    }
+
+    // The old leader wakes up. Whatever it believes at that moment, an acks=all write sent
+    // straight to it must not be acknowledged: the others no longer replicate from it.
+    process.kill(stale.pid, 'SIGCONT');
+    resumed = true;
+    const conn = await WireClient.connect(stale.port);
+    t.teardown(() => conn.close());
+    const res = await conn.request(0, 9, {
+      transactionalId: null,
+      acks: -1,
+      timeoutMs: 3000,
+      topicData: [
+        {
+          name: topic,
+          partitionData: [
+            {
+              index: 0,
+              records: encodeRecordBatch({ records: [{ value: Buffer.from('to the stale leader') }] }),
+            },
+          ],
+        },
+      ],
+    });
+    const code = res.responses[0]!.partitionResponses[0]!.errorCode;
+    t.not(code, 0, `the stale leader refuses the acks=all write (error ${code})`);
+
+    // A fetch naming the old leader epoch is fenced by the new leader.
+    const fresh = cluster.brokers[after.leader - 1]!;
+    const f = await WireClient.connect(fresh.port);
+    t.teardown(() => f.close());
+    const fetched = await f.request(1, 12, {
+      replicaId: -1,
+      maxWaitMs: 0,
+      minBytes: 1,
+      maxBytes: 1 << 20,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [
+        {
+          topic,
+          partitions: [
+            {
+              partition: 0,
+              currentLeaderEpoch: 0,
+              fetchOffset: 0,
+              lastFetchedEpoch: -1,
+              logStartOffset: -1,
+              partitionMaxBytes: 1 << 20,
+            },
+          ],
+        },
+      ],
+      forgottenTopicsData: [],
+      rackId: '',
+    });
+    t.equal(fetched.responses[0]!.partitions[0]!.errorCode, 74, 'FENCED_LEADER_EPOCH for the old epoch');
+
+    const got = (await kcatConsume(others.join(','), topic, ['-o', 'beginning'], { timeoutMs: 60_000 })).map(
+      (m) => m.payload,
+    );
+    t.same(got, acked, 'exactly the acknowledged records, in order; nothing from the stale leader');
   },
 );
