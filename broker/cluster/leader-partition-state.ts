@@ -153,13 +153,11 @@ export class LeaderPartitionState {
   }
 
   private advanceHighWatermark(): boolean {
+    // Over the maximal ISR (committed members and pending additions); no allocation, as this
+    // runs on every append and every follower fetch.
     let min = this.leaderEnd;
-    const counted = new Set([...this.isrCommitted, ...this.isrPendingAdd]);
-    for (const id of counted) {
-      if (id === this.leaderId) continue;
-      const f = this.followers.get(id);
-      if (f) min = Math.min(min, f.logEndOffset);
-    }
+    for (const id of this.isrCommitted) min = Math.min(min, this.followers.get(id)?.logEndOffset ?? min);
+    for (const id of this.isrPendingAdd) min = Math.min(min, this.followers.get(id)?.logEndOffset ?? min);
     // The HW only moves forward. A follower that has not fetched since this leader took over
     // counts as -1, so a new leader moves its HW only once every ISR member has reported.
     if (min > this.hw) {

@@ -45,6 +45,8 @@ interface Waiting {
 export class PeerClient {
   private chunks: Buffer[] = [];
   private buffered = 0;
+  /** Size of the frame being received (after its 4-byte prefix); -1 until the prefix is read. */
+  private frameBytes = -1;
   private nextCorrelationId = 1;
   private readonly waiting = new Map<number, Waiting>();
   private closedWith: PeerConnectionError | undefined;
@@ -133,20 +135,24 @@ export class PeerClient {
     this.chunks.push(d);
     this.buffered += d.length;
     while (this.buffered >= 4) {
-      const head = this.chunks.length === 1 ? this.chunks[0]! : this.flatten();
-      let size: number;
-      try {
-        size = readFrameSize(head, 0, this.opts.responseBytesMax);
-      } catch (err) {
-        this.fail(`${this.opts.where}: bad response frame: ${(err as Error).message}`);
-        return;
+      // The size prefix is read once per frame; the chunks are joined only when the whole frame
+      // is here (joining on every chunk would copy a large response over and over).
+      if (this.frameBytes < 0) {
+        const head = this.chunks[0]!.length >= 4 ? this.chunks[0]! : this.flatten();
+        try {
+          this.frameBytes = readFrameSize(head, 0, this.opts.responseBytesMax);
+        } catch (err) {
+          this.fail(`${this.opts.where}: bad response frame: ${(err as Error).message}`);
+          return;
+        }
       }
-      if (this.buffered < 4 + size) return;
+      if (this.buffered < 4 + this.frameBytes) return;
       const all = this.flatten();
-      const frame = all.subarray(4, 4 + size);
-      const rest = all.subarray(4 + size);
+      const frame = all.subarray(4, 4 + this.frameBytes);
+      const rest = all.subarray(4 + this.frameBytes);
       this.chunks = rest.length ? [rest] : [];
       this.buffered = rest.length;
+      this.frameBytes = -1;
       this.onFrame(frame);
       if (this.closedWith) return;
     }
