@@ -68,13 +68,14 @@ function handle(req: ProduceRequest, ctx: RequestContext) {
   }
   const responses: { name: string; partitionResponses: PartitionResponse[] }[] = [];
   const replicating: Promise<void>[] = [];
+  const appended = { nextOffset: -1 };
   for (const t of req.topicData) {
     const partitionResponses: PartitionResponse[] = [];
     for (const p of t.partitionData) {
-      const { response, nextOffset } = produceOne(ctx, t.name, p.index, p.records, acks);
+      const response = produceOne(ctx, t.name, p.index, p.records, acks, appended);
       partitionResponses.push(response);
       if (acks === -1 && response.errorCode === 0)
-        replicating.push(awaitReplication(ctx, t.name, response, nextOffset, req.timeoutMs));
+        replicating.push(awaitReplication(ctx, t.name, response, appended.nextOffset, req.timeoutMs));
     }
     responses.push({ name: t.name, partitionResponses });
   }
@@ -142,18 +143,6 @@ function checkRecords(
 }
 
 function produceOne(
-  ctx: RequestContext,
-  topic: string,
-  partition: number,
-  records: Buffer | null,
-  acks: number,
-): { response: PartitionResponse; nextOffset: number } {
-  const appended = { nextOffset: -1 };
-  const response = appendOne(ctx, topic, partition, records, acks, appended);
-  return { response, nextOffset: appended.nextOffset };
-}
-
-function appendOne(
   ctx: RequestContext,
   topic: string,
   partition: number,
