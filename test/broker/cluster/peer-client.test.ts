@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import t from 'tap';
 import { PeerClient, PeerConnectionError } from '../../../broker/cluster/peer-client.js';
+import { encodeResponse } from '../../../protocol/framing.js';
 import { startTestBroker } from '../../helpers/broker.js';
 
 /** A TCP server on port 0 whose connections are handed to `onSocket`; closed at teardown. */
@@ -91,4 +92,38 @@ t.test('in-flight cap, peer closing, and a refused connection are clear errors',
     });
   });
   await t.rejects(PeerClient.connect({ host: '127.0.0.1', port: closedPort, brokerId: 1 }), /ECONNREFUSED/);
+});
+
+t.test('responses arriving a few bytes at a time, two frames in one chunk, are each answered', async (t) => {
+  const port = await fakeBroker(t, (s) => {
+    let pending = Buffer.alloc(0);
+    s.on('data', (d: Buffer) => {
+      pending = Buffer.concat([pending, d]);
+      while (pending.length >= 4 && pending.length >= 4 + pending.readInt32BE(0)) {
+        const id = pending.readInt32BE(8);
+        pending = pending.subarray(4 + pending.readInt32BE(0));
+        const frame = Buffer.concat(
+          encodeResponse(2, 5, id, {
+            throttleTimeMs: 0,
+            topics: [
+              {
+                name: `t${id}`,
+                partitions: [{ partitionIndex: 0, errorCode: 0, timestamp: -1, offset: id, leaderEpoch: 0 }],
+              },
+            ],
+          }),
+        );
+        // Three bytes per write: the size prefix itself is split.
+        for (let i = 0; i < frame.length; i += 3) s.write(frame.subarray(i, i + 3));
+      }
+    });
+  });
+  const c = await PeerClient.connect({ host: '127.0.0.1', port, brokerId: 1 });
+  t.teardown(() => c.close());
+  const [a, b] = await Promise.all([
+    c.request(2, 5, { replicaId: -1, isolationLevel: 0, topics: [] }),
+    c.request(2, 5, { replicaId: -1, isolationLevel: 0, topics: [] }),
+  ]);
+  t.same([a.topics[0]?.name, b.topics[0]?.name], ['t1', 't2']);
+  t.equal(a.topics[0]?.partitions[0]?.offset, 1);
 });
