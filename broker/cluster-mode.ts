@@ -43,7 +43,6 @@ export class ClusterMode {
   private runtime: ClusterRuntime<PartitionLog> | undefined;
   private readonly started: Promise<ClusterRuntime<PartitionLog>>;
   private resolveStarted!: (rt: ClusterRuntime<PartitionLog>) => void;
-  private configsSeen = new Map<string, string>();
 
   constructor(
     private readonly config: BrokerConfig,
@@ -79,7 +78,6 @@ export class ClusterMode {
         openLog: (topic, partition) => this.openLog(topic, partition),
         deleteTopicLogs: async (topic) => {
           if (this.logs.hasTopic(topic)) this.logs.deleteTopic(topic);
-          this.configsSeen.delete(topic);
         },
         onHighWatermark: (topic, partition) => this.onProgress(topic, partition),
         replicaLagTimeMaxMs: this.config.replicaLagTimeMaxMs,
@@ -224,23 +222,23 @@ export class ClusterMode {
     const local = this.logs.topicMetadata(topic);
     if (!local) await this.logs.createTopic(topic, count, configs);
     else if (local.partitions < count) await this.logs.addPartitions(topic, count);
-    this.configsSeen.set(topic, configKey(this.logs.topicMetadata(topic)?.configs ?? {}));
     return this.logs.log(topic, partition)!;
   }
 
-  /** Topic config changes reach the local logs of the topics this broker holds. */
+  /**
+   * Topic config changes reach the local logs of the topics this broker holds: the image's
+   * configs against the local topic's own, no copy of either kept in between.
+   */
   private syncTopicConfigs(image: MetadataImage): void {
-    for (const [name, seen] of this.configsSeen) {
-      const t = image.topics.get(name);
-      if (!t) continue;
+    for (const t of image.topics.values()) {
+      const local = this.logs.topicMetadata(t.name);
+      if (!local) continue;
       const configs = Object.fromEntries(t.configs);
-      const now = configKey(configs);
-      if (now === seen) continue;
+      if (configKey(configs) === configKey(local.configs)) continue;
       try {
-        this.logs.setTopicConfigs(name, configs);
-        this.configsSeen.set(name, now);
+        this.logs.setTopicConfigs(t.name, configs);
       } catch (err) {
-        this.log.error({ topic: name, err: (err as Error).message }, 'topic configs not applied locally');
+        this.log.error({ topic: t.name, err: (err as Error).message }, 'topic configs not applied locally');
       }
     }
   }
