@@ -182,7 +182,7 @@ export function decodeMetadataRecord(bytes: Uint8Array): MetadataEntry {
   } catch (err) {
     throw new MetadataRecordError(`metadata record is not msgpack: ${(err as Error).message}`);
   }
-  return checkRecord(value);
+  return checkMetadataEntry(value);
 }
 
 type Check = (v: unknown) => boolean;
@@ -255,7 +255,8 @@ const shapes: Record<MetadataEntry['type'], Record<string, Check>> = {
   'elect-preferred-leaders': { requestId: isString },
 };
 
-function checkRecord(value: unknown): MetadataEntry {
+/** A decoded value as a well-formed entry, or MetadataRecordError naming what is wrong. */
+export function checkMetadataEntry(value: unknown): MetadataEntry {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw new MetadataRecordError('metadata record is not an object');
   const rec = value as Record<string, unknown>;

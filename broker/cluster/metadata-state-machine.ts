@@ -21,6 +21,7 @@ import {
 } from './controller-decisions.js';
 import { MetadataImage } from './metadata-image.js';
 import {
+  checkMetadataEntry,
   decodeMetadataRecord,
   type MetadataEntry,
   type MetadataRecord,
@@ -118,14 +119,42 @@ export class MetadataStateMachine {
     });
   }
 
+  /**
+   * Replace the state with a snapshot's (from this broker's disk, or sent by the quorum
+   * leader). Its shape is checked before anything is replaced; a malformed snapshot throws
+   * MetadataRecordError, which stops the quorum member rather than applying half of it.
+   */
   restore(snapshot: { index: number; data: Uint8Array }): void {
-    const s = packr.unpack(snapshot.data) as {
-      offset: number;
-      records: MetadataRecord[];
-      results: [string, RequestResult][];
-    };
-    this.image = MetadataImage.fromRecords(s.records, snapshot.index);
-    this.results = new Map(s.results);
+    let s: unknown;
+    try {
+      s = packr.unpack(snapshot.data);
+    } catch (err) {
+      throw new MetadataRecordError(`metadata snapshot is not msgpack: ${(err as Error).message}`);
+    }
+    const o = s as { records?: unknown; results?: unknown };
+    if (typeof s !== 'object' || s === null || !Array.isArray(o.records) || !Array.isArray(o.results))
+      throw new MetadataRecordError('metadata snapshot lacks its records or results');
+    const records = o.records.map((r) => {
+      const e = checkMetadataEntry(r);
+      if ('requestId' in e) throw new MetadataRecordError(`metadata snapshot holds a request (${e.type})`);
+      return e;
+    });
+    const results = o.results.map((x): [string, RequestResult] => {
+      const [id, r] = Array.isArray(x) ? x : [];
+      const ok =
+        typeof id === 'string' &&
+        typeof r === 'object' &&
+        r !== null &&
+        Number.isSafeInteger(r.offset) &&
+        Number.isSafeInteger(r.errorCode) &&
+        (r.message === null || typeof r.message === 'string');
+      if (!ok) throw new MetadataRecordError('metadata snapshot has a malformed request outcome');
+      return [id, { offset: r.offset, errorCode: r.errorCode, message: r.message }];
+    });
+    if (results.length > resultsMax)
+      throw new MetadataRecordError(`metadata snapshot has ${results.length} outcomes`);
+    this.image = MetadataImage.fromRecords(records, snapshot.index);
+    this.results = new Map(results);
   }
 
   private decide(

@@ -177,3 +177,25 @@ t.test('outcomes are bounded', async (t) => {
   t.equal(d.sm.resultOf('e0'), undefined, 'the oldest was forgotten');
   t.ok(d.sm.resultOf(`e${resultsMax}`));
 });
+
+t.test('a malformed snapshot is refused before anything is replaced', async (t) => {
+  const d = threeBrokers();
+  const before = JSON.stringify(d.sm.image.toRecords());
+  const { Packr } = await import('msgpackr');
+  const pack = (v: unknown) => new Packr({ useRecords: false, mapsAsObjects: true }).pack(v);
+  const cases: [Uint8Array, RegExp][] = [
+    [Buffer.from([0x92, 0x01]), /not msgpack/],
+    [pack({ records: 'x', results: [] }), /lacks its records/],
+    [pack({ records: [{ type: 'topic', name: 't', topicId: 'nope' }], results: [] }), /bad "topicId"/],
+    [
+      pack({ records: [{ type: 'delete-topic', requestId: 'r', name: 't' }], results: [] }),
+      /holds a request/,
+    ],
+    [
+      pack({ records: [], results: [['r', { offset: 'x', errorCode: 0, message: null }]] }),
+      /malformed request outcome/,
+    ],
+  ];
+  for (const [data, why] of cases) t.throws(() => d.sm.restore({ index: 99, data }), why);
+  t.equal(JSON.stringify(d.sm.image.toRecords()), before, 'the image is untouched');
+});
