@@ -14,31 +14,38 @@
  * Test 4, stale leader: SIGSTOPped past its session, it loses leadership; after SIGCONT it
  * acknowledges no acks=all write, and fetches at its old epoch are fenced by the new leader.
  */
-import kafkajs from 'kafkajs';
 import t from 'tap';
 import { Admin } from '../../client/admin.js';
 import { encodeRecordBatch } from '../../protocol/record-batch.js';
 import { WireClient } from '../broker/wire-client.js';
-import { spawnCluster } from '../helpers/cluster.js';
-import { kcat, kcatConsume } from '../helpers/kcat.js';
-import { cliPath } from '../helpers/paths.js';
-import { describeRun, runProcess } from '../helpers/process.js';
+import {
+  type ClusterPartition,
+  clusterProducer,
+  createReplicatedTopic,
+  spawnCluster,
+  waitForPartitions,
+} from '../helpers/cluster.js';
+import { kcatConsume } from '../helpers/kcat.js';
+import { describeRun } from '../helpers/process.js';
 import { uniqueTopic } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
 
-const { Kafka, logLevel } = kafkajs;
-
-interface KcatPartition {
-  partition: number;
-  leader: number;
-  isrs: { id: number }[];
-}
-
-async function partition0(bootstrap: string, topic: string): Promise<KcatPartition | undefined> {
-  const r = await kcat(bootstrap, ['-L', '-J', '-t', topic], { timeoutMs: 20_000 });
-  if (r.code !== 0) return undefined;
-  const md = JSON.parse(r.stdout) as { topics: { topic: string; partitions?: KcatPartition[] }[] };
-  return md.topics.find((x) => x.topic === topic)?.partitions?.[0];
+/** Partition 0 of `topic` (kcat -L from `bootstrap()`), once `accept` holds for it. */
+async function partition0When(
+  bootstrap: () => string,
+  topic: string,
+  what: string,
+  accept: (p: ClusterPartition) => boolean,
+  timeoutMs: number,
+): Promise<ClusterPartition> {
+  const ps = await waitForPartitions(
+    bootstrap,
+    topic,
+    what,
+    (ps) => ps[0] !== undefined && accept(ps[0]),
+    timeoutMs,
+  );
+  return ps[0]!;
 }
 
 /** The error and its causes, as one string (kafkajs wraps protocol errors). */
@@ -58,57 +65,33 @@ t.test(
   async (t) => {
     const cluster = await spawnCluster(t);
     const topic = uniqueTopic('cluster-minisr');
-    const create = await runProcess(
-      process.execPath,
-      [
-        cliPath,
-        '--brokers',
-        cluster.bootstrap(),
-        'topic',
-        'create',
-        topic,
-        '--partitions',
-        '1',
-        '--replication-factor',
-        '3',
-        '--config',
-        'min.insync.replicas=3',
-      ],
-      { timeoutMs: 60_000 },
-    );
+    const create = await createReplicatedTopic(cluster, topic, 1, ['--config', 'min.insync.replicas=3']);
     t.equal(create.code, 0, 'topic created', { run: describeRun(create) });
-    const before = await waitFor(
+    const before = await partition0When(
+      () => cluster.bootstrap(),
+      topic,
       'all three in sync',
-      async () => {
-        const p = await partition0(cluster.bootstrap(), topic);
-        return p && p.leader > 0 && p.isrs.length === 3 ? p : undefined;
-      },
-      { timeoutMs: 60_000, intervalMs: 200 },
+      (p) => p.leader > 0 && p.isrs.length === 3,
+      60_000,
     );
     const leaderId = before.leader;
 
-    const kafka = new Kafka({
-      clientId: 'samsa-minisr',
-      brokers: cluster.brokers.map((b) => b.bootstrap),
-      logLevel: logLevel.NOTHING,
-      connectionTimeout: 3000,
-      requestTimeout: 10_000,
-      retry: { retries: 0 },
-    });
-    const producer = kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 0 } });
-    t.teardown(() => producer.disconnect());
-    await producer.connect();
+    const producer = await clusterProducer(
+      t,
+      cluster.brokers.map((b) => b.bootstrap),
+      'samsa-minisr',
+      { retries: 0 },
+    );
     await producer.send({ topic, acks: -1, messages: [{ value: 'while all three are in sync' }] });
 
     const followerId = [1, 2, 3].find((id) => id !== leaderId)!;
     await cluster.brokers[followerId - 1]!.kill();
-    const shrunk = await waitFor(
+    const shrunk = await partition0When(
+      () => cluster.bootstrap(),
+      topic,
       'the ISR to shrink to two',
-      async () => {
-        const p = await partition0(cluster.bootstrap(), topic);
-        return p && p.isrs.length === 2 && p.leader === leaderId ? p : undefined;
-      },
-      { timeoutMs: 60_000, intervalMs: 200 },
+      (p) => p.isrs.length === 2 && p.leader === leaderId,
+      60_000,
     );
     t.notOk(
       shrunk.isrs.some((r) => r.id === followerId),
@@ -146,45 +129,23 @@ t.test(
   async (t) => {
     const cluster = await spawnCluster(t);
     const topic = uniqueTopic('cluster-kip101');
-    const create = await runProcess(
-      process.execPath,
-      [
-        cliPath,
-        '--brokers',
-        cluster.bootstrap(),
-        'topic',
-        'create',
-        topic,
-        '--partitions',
-        '1',
-        '--replication-factor',
-        '3',
-      ],
-      { timeoutMs: 60_000 },
-    );
+    const create = await createReplicatedTopic(cluster, topic, 1);
     t.equal(create.code, 0, 'topic created', { run: describeRun(create) });
     const inSync = () =>
-      waitFor(
+      partition0When(
+        () => cluster.bootstrap(),
+        topic,
         'all three in sync',
-        async () => {
-          const p = await partition0(cluster.bootstrap(), topic);
-          return p && p.leader > 0 && p.isrs.length === 3 ? p : undefined;
-        },
-        { timeoutMs: 60_000, intervalMs: 200 },
+        (p) => p.leader > 0 && p.isrs.length === 3,
+        60_000,
       );
     const { leader: leaderId } = await inSync();
 
-    const kafka = new Kafka({
-      clientId: 'samsa-kip101',
-      brokers: cluster.brokers.map((b) => b.bootstrap),
-      logLevel: logLevel.NOTHING,
-      connectionTimeout: 3000,
-      requestTimeout: 10_000,
-      retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 1000 },
-    });
-    const producer = kafka.producer({ allowAutoTopicCreation: false });
-    t.teardown(() => producer.disconnect());
-    await producer.connect();
+    const producer = await clusterProducer(
+      t,
+      cluster.brokers.map((b) => b.bootstrap),
+      'samsa-kip101',
+    );
     const acked: string[] = [];
     for (let i = 0; i < 50; i++) {
       await producer.send({ topic, acks: -1, messages: [{ value: `a${i}` }] });
@@ -197,13 +158,12 @@ t.test(
     t.equal((await cluster.brokers[followerId - 1]!.stop()).code, 0, `follower ${followerId} stops`);
     await cluster.restart(followerId);
     await cluster.brokers[leaderId - 1]!.kill();
-    const after = await waitFor(
+    const after = await partition0When(
+      () => cluster.bootstrap(),
+      topic,
       'a new leader',
-      async () => {
-        const p = await partition0(cluster.bootstrap(), topic);
-        return p && p.leader > 0 && p.leader !== leaderId ? p : undefined;
-      },
-      { timeoutMs: 30_000, intervalMs: 200 },
+      (p) => p.leader > 0 && p.leader !== leaderId,
+      30_000,
     );
     t.not(after.leader, leaderId, `broker ${after.leader} leads now`);
 
@@ -233,30 +193,14 @@ t.test(
   async (t) => {
     const cluster = await spawnCluster(t);
     const topic = uniqueTopic('cluster-stale');
-    const create = await runProcess(
-      process.execPath,
-      [
-        cliPath,
-        '--brokers',
-        cluster.bootstrap(),
-        'topic',
-        'create',
-        topic,
-        '--partitions',
-        '1',
-        '--replication-factor',
-        '3',
-      ],
-      { timeoutMs: 60_000 },
-    );
+    const create = await createReplicatedTopic(cluster, topic, 1);
     t.equal(create.code, 0, 'topic created', { run: describeRun(create) });
-    const before = await waitFor(
+    const before = await partition0When(
+      () => cluster.bootstrap(),
+      topic,
       'all three in sync',
-      async () => {
-        const p = await partition0(cluster.bootstrap(), topic);
-        return p && p.leader > 0 && p.isrs.length === 3 ? p : undefined;
-      },
-      { timeoutMs: 60_000, intervalMs: 200 },
+      (p) => p.leader > 0 && p.isrs.length === 3,
+      60_000,
     );
     const stale = cluster.brokers[before.leader - 1]!;
     const others = cluster.brokers.filter((b) => b !== stale).map((b) => b.bootstrap);
@@ -266,26 +210,15 @@ t.test(
     t.teardown(() => {
       if (!resumed) process.kill(stale.pid, 'SIGCONT');
     });
-    const after = await waitFor(
+    const after = await partition0When(
+      () => others.join(','),
+      topic,
       'a new leader among the others',
-      async () => {
-        const p = await partition0(others.join(','), topic);
-        return p && p.leader > 0 && p.leader !== before.leader ? p : undefined;
-      },
-      { timeoutMs: 30_000, intervalMs: 200 },
+      (p) => p.leader > 0 && p.leader !== before.leader,
+      30_000,
     );
 
-    const kafka = new Kafka({
-      clientId: 'samsa-stale',
-      brokers: others,
-      logLevel: logLevel.NOTHING,
-      connectionTimeout: 3000,
-      requestTimeout: 10_000,
-      retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 1000 },
-    });
-    const producer = kafka.producer({ allowAutoTopicCreation: false });
-    t.teardown(() => producer.disconnect());
-    await producer.connect();
+    const producer = await clusterProducer(t, others, 'samsa-stale');
     const acked: string[] = [];
     for (let i = 0; i < 20; i++) {
       await producer.send({ topic, acks: -1, messages: [{ value: `new-leader-${i}` }] });

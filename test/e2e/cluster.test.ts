@@ -8,61 +8,33 @@
  *   acks=all; every acknowledged record is read back, in order; the killed broker comes back,
  *   rejoins the ISR, and the three logs converge.
  */
-import kafkajs from 'kafkajs';
 import t from 'tap';
-import { partitionBytes, spawnCluster, type TestCluster } from '../helpers/cluster.js';
-import { type KcatMessage, kcat, kcatConsume, kcatProduce } from '../helpers/kcat.js';
-import { cliPath } from '../helpers/paths.js';
-import { describeRun, runProcess } from '../helpers/process.js';
+import {
+  clusterProducer,
+  createReplicatedTopic,
+  partitionBytes,
+  partitionsOf,
+  spawnCluster,
+  type TestCluster,
+  waitForPartitions,
+} from '../helpers/cluster.js';
+import { type KcatMessage, kcatConsume, kcatProduce } from '../helpers/kcat.js';
+import { describeRun } from '../helpers/process.js';
 import { uniqueTopic } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
 
-const { Kafka, logLevel } = kafkajs;
-
-interface KcatPartition {
-  partition: number;
-  leader: number;
-  replicas: { id: number }[];
-  isrs: { id: number }[];
-}
-
-/** Partitions of `topic` as kcat -L sees them from `bootstrap`. */
-async function partitionsOf(bootstrap: string, topic: string): Promise<KcatPartition[]> {
-  const r = await kcat(bootstrap, ['-L', '-J', '-t', topic], { timeoutMs: 20_000 });
-  if (r.code !== 0) return [];
-  const md = JSON.parse(r.stdout) as { topics: { topic: string; partitions?: KcatPartition[] }[] };
-  return md.topics.find((x) => x.topic === topic)?.partitions ?? [];
-}
-
 /** Wait until every partition of `topic` has a leader and all `n` replicas in its ISR. */
 function fullyInSync(cluster: TestCluster, topic: string, count: number, n = 3) {
-  return waitFor(
-    `${topic}: ${count} partitions with ${n} in-sync replicas`,
-    async () => {
-      const ps = await partitionsOf(cluster.bootstrap(), topic);
-      return ps.length === count && ps.every((p) => p.leader > 0 && p.isrs.length === n) ? ps : undefined;
-    },
-    { timeoutMs: 60_000, intervalMs: 200 },
+  return waitForPartitions(
+    cluster.bootstrap,
+    topic,
+    `${count} partitions with ${n} in-sync replicas`,
+    (ps) => ps.length === count && ps.every((p) => p.leader > 0 && p.isrs.length === n),
   );
 }
 
 async function createTopic(cluster: TestCluster, topic: string, partitions: number): Promise<void> {
-  const r = await runProcess(
-    process.execPath,
-    [
-      cliPath,
-      '--brokers',
-      cluster.bootstrap(),
-      'topic',
-      'create',
-      topic,
-      '--partitions',
-      String(partitions),
-      '--replication-factor',
-      '3',
-    ],
-    { timeoutMs: 60_000 },
-  );
+  const r = await createReplicatedTopic(cluster, topic, partitions);
   if (r.code !== 0) throw new Error(`samsa topic create failed\n${describeRun(r)}`);
 }
 
@@ -119,17 +91,11 @@ t.test(
     const [before] = await fullyInSync(cluster, topic, 1);
     const leaderId = before!.leader;
 
-    const kafka = new Kafka({
-      clientId: 'samsa-cluster-e2e',
-      brokers: cluster.brokers.map((b) => b.bootstrap),
-      logLevel: logLevel.NOTHING,
-      connectionTimeout: 3000,
-      requestTimeout: 10_000,
-      retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 1000 },
-    });
-    const producer = kafka.producer({ allowAutoTopicCreation: false });
-    t.teardown(() => producer.disconnect());
-    await producer.connect();
+    const producer = await clusterProducer(
+      t,
+      cluster.brokers.map((b) => b.bootstrap),
+      'samsa-cluster-e2e',
+    );
 
     const acked: number[] = [];
     let failures = 0;

@@ -7,8 +7,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import kafkajs from 'kafkajs';
 import { type BrokerProcess, spawnBroker } from './broker.js';
+import { kcat } from './kcat.js';
+import { cliPath } from './paths.js';
+import { type RunResult, runProcess } from './process.js';
 import { tempDir } from './temp.js';
+import { waitFor } from './wait.js';
 
 interface TestLike {
   teardown(fn: () => void | Promise<void>): void;
@@ -90,4 +95,89 @@ export function partitionBytes(dataDir: string, topic: string, partition: number
     .filter((f) => f.endsWith('.log'))
     .sort();
   return Buffer.concat(segments.map((f) => readFileSync(join(dir, f))));
+}
+
+/** A partition as `kcat -L -J` reports it. */
+export interface ClusterPartition {
+  partition: number;
+  leader: number;
+  replicas: { id: number }[];
+  isrs: { id: number }[];
+}
+
+/** Partitions of `topic` as kcat -L sees them from `bootstrap` ([] while unknown). */
+export async function partitionsOf(bootstrap: string, topic: string): Promise<ClusterPartition[]> {
+  const r = await kcat(bootstrap, ['-L', '-J', '-t', topic], { timeoutMs: 20_000 });
+  if (r.code !== 0) return [];
+  const md = JSON.parse(r.stdout) as { topics: { topic: string; partitions?: ClusterPartition[] }[] };
+  return md.topics.find((x) => x.topic === topic)?.partitions ?? [];
+}
+
+/** Polls kcat -L (from `bootstrap()`, asked afresh each time) until `accept` holds; its partitions. */
+export function waitForPartitions(
+  bootstrap: () => string,
+  topic: string,
+  what: string,
+  accept: (ps: ClusterPartition[]) => boolean,
+  timeoutMs = 60_000,
+): Promise<ClusterPartition[]> {
+  return waitFor(
+    `${topic}: ${what}`,
+    async () => {
+      const ps = await partitionsOf(bootstrap(), topic);
+      return accept(ps) ? ps : undefined;
+    },
+    { timeoutMs, intervalMs: 200 },
+  );
+}
+
+/** `samsa topic create TOPIC --partitions N --replication-factor 3 …extra`, run as a user would. */
+export function createReplicatedTopic(
+  cluster: TestCluster,
+  topic: string,
+  partitions: number,
+  extra: string[] = [],
+): Promise<RunResult> {
+  return runProcess(
+    process.execPath,
+    [
+      cliPath,
+      '--brokers',
+      cluster.bootstrap(),
+      'topic',
+      'create',
+      topic,
+      '--partitions',
+      String(partitions),
+      '--replication-factor',
+      '3',
+      ...extra,
+    ],
+    { timeoutMs: 60_000 },
+  );
+}
+
+/** A connected kafkajs producer for `brokers`, disconnected at teardown. */
+export async function clusterProducer(
+  t: TestLike,
+  brokers: string[],
+  clientId: string,
+  retry: { retries: number; initialRetryTime?: number; maxRetryTime?: number } = {
+    retries: 10,
+    initialRetryTime: 100,
+    maxRetryTime: 1000,
+  },
+): Promise<kafkajs.Producer> {
+  const kafka = new kafkajs.Kafka({
+    clientId,
+    brokers,
+    logLevel: kafkajs.logLevel.NOTHING,
+    connectionTimeout: 3000,
+    requestTimeout: 10_000,
+    retry,
+  });
+  const producer = kafka.producer({ allowAutoTopicCreation: false, retry });
+  t.teardown(() => producer.disconnect());
+  await producer.connect();
+  return producer;
 }
