@@ -8,6 +8,7 @@ import { type Logger, pino } from 'pino';
 import { LogManager } from '../storage/log-manager.js';
 import { startAdminHttp } from './admin-http.js';
 import { BrokerMetrics } from './broker-metrics.js';
+import { ClusterGroups } from './cluster-groups.js';
 import { loadOrCreateClusterId } from './cluster-id.js';
 import { ClusterMode } from './cluster-mode.js';
 import { type BrokerConfig, brokerConfigDefaults, validateConfig } from './config.js';
@@ -105,20 +106,18 @@ export async function startBroker(options: Partial<BrokerConfig> & { logger?: Lo
       return stopping;
     },
   };
-  const groups = await startGroupCoordinator(config, logs, topics, log);
+  const groups = await startGroupCoordinator(config, logs, topics, log, { loadOnLeadership: clustered });
   core.groups = groups;
+  const clusterGroups = cluster
+    ? new ClusterGroups(cluster, groups, logs, config, log, (topic, partition) =>
+        topics.appended(topic, partition, 1),
+      )
+    : undefined;
   const dispatcher = new Dispatcher(core, [
     ...allHandlers(),
     ...(groupApiHandlers(groups, {
       self,
-      // Cluster mode (for now): each broker keeps its own, unreplicated __consumer_offsets;
-      // every group is sent to one live broker chosen from its offsets partition.
-      coordinatorFor: cluster
-        ? (groupId) => {
-            const live = cluster.brokers();
-            return live.length ? live[groups.partitionFor(groupId) % live.length]! : null;
-          }
-        : undefined,
+      coordinatorFor: clusterGroups ? (groupId) => clusterGroups.coordinatorFor(groupId) : undefined,
     }) as ApiHandler[]),
   ]);
   listener = await Listener.listen({
@@ -183,6 +182,7 @@ export async function startBroker(options: Partial<BrokerConfig> & { logger?: Lo
         for (const t of timers) clearInterval(t);
         topics.waiters.releaseAll();
         await groups.close();
+        await clusterGroups?.close();
         await listener.close(config.shutdownDrainMs);
         await cluster?.stop();
         await admin?.close();

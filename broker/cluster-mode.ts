@@ -41,6 +41,7 @@ const notReady: Outcome = {
 
 export class ClusterMode {
   private runtime: ClusterRuntime<PartitionLog> | undefined;
+  private readonly metadataListeners: ((image: MetadataImage) => void)[] = [];
   private readonly started: Promise<ClusterRuntime<PartitionLog>>;
   private resolveStarted!: (rt: ClusterRuntime<PartitionLog>) => void;
 
@@ -86,13 +87,26 @@ export class ClusterMode {
     });
     this.runtime = rt;
     this.resolveStarted(rt);
-    rt.on('metadata', (image) => this.syncTopicConfigs(image));
+    rt.on('metadata', (image) => {
+      this.syncTopicConfigs(image);
+      for (const l of this.metadataListeners) l(image);
+    });
     const epoch = await rt.register();
     log.info({ brokerId: this.config.nodeId, brokerEpoch: epoch }, 'registered with the metadata quorum');
   }
 
   async stop(): Promise<void> {
     await this.runtime?.stop();
+  }
+
+  /** The metadata image, once this broker has joined the quorum. */
+  get image(): MetadataImage | undefined {
+    return this.runtime?.image;
+  }
+
+  /** Call `listener` after every metadata change this broker has carried out (partition roles applied). */
+  onMetadata(listener: (image: MetadataImage) => void): void {
+    this.metadataListeners.push(listener);
   }
 
   /** Registered, unfenced brokers as clients reach them. */

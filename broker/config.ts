@@ -55,6 +55,11 @@ export interface BrokerConfig {
   groupMaxSize: number;
   offsetsRetentionMinutes: number;
   offsetsTopicPartitions: number;
+  /**
+   * Cluster mode: replicas of each __consumer_offsets partition (capped at the number of
+   * controller voters); the topic is created once that many brokers are live.
+   */
+  offsetsTopicReplicationFactor: number;
   /** Time allowed for in-flight requests to finish on shutdown. */
   shutdownDrainMs: number;
   /**
@@ -106,6 +111,7 @@ export const brokerConfigDefaults: BrokerConfig = {
   groupMaxSize: 1000,
   offsetsRetentionMinutes: 7 * 24 * 60,
   offsetsTopicPartitions: 50,
+  offsetsTopicReplicationFactor: 3,
   shutdownDrainMs: 10_000,
   controllerVoters: '',
   controllerPort: -1,
@@ -141,6 +147,7 @@ const kafkaNames: Record<string, keyof BrokerConfig> = {
   'group.max.size': 'groupMaxSize',
   'offsets.retention.minutes': 'offsetsRetentionMinutes',
   'offsets.topic.num.partitions': 'offsetsTopicPartitions',
+  'offsets.topic.replication.factor': 'offsetsTopicReplicationFactor',
   'controller.quorum.voters': 'controllerVoters',
   'controller.port': 'controllerPort',
   'broker.session.timeout.ms': 'brokerSessionTimeoutMs',
@@ -213,6 +220,7 @@ export function validateConfig(c: BrokerConfig): BrokerConfig {
     'brokerSessionTimeoutMs',
     'brokerHeartbeatIntervalMs',
     'replicaLagTimeMaxMs',
+    'offsetsTopicReplicationFactor',
   ];
   for (const k of positive) {
     if ((c[k] as number) <= 0) throw new ConfigError(`${k} must be greater than 0, got ${c[k]}`);

@@ -10,17 +10,36 @@ import { GroupCoordinator, groupConfigFromBroker, PartitionGroupLog } from './gr
 import type { TopicManager } from './topic-manager.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
-const OFFSETS_SEGMENT_BYTES = 100 * 1024 * 1024;
+/** Kafka's segment size for this topic: compaction frees space soon. */
+export const OFFSETS_SEGMENT_BYTES = 100 * 1024 * 1024;
 
+/**
+ * Start the group coordinator. Single node: __consumer_offsets is created here and every
+ * partition is loaded now. Cluster mode (`loadOnLeadership`): partitions are loaded as this
+ * broker comes to lead them (cluster-groups.ts).
+ */
 export async function startGroupCoordinator(
   config: BrokerConfig,
   logs: LogManager,
   topics: TopicManager,
   log: Logger,
+  { loadOnLeadership = false } = {},
 ): Promise<GroupCoordinator> {
+  const topicExists = (topic: string, p: number) =>
+    topics.exists(topic) && p >= 0 && p < topics.partitionCount(topic);
+  if (loadOnLeadership) {
+    const coordinator = new GroupCoordinator({
+      config: groupConfigFromBroker(config),
+      loadOnLeadership: true,
+      topicExists,
+      logger: log.child({ component: 'group-coordinator' }),
+    });
+    await coordinator.start();
+    return coordinator;
+  }
   const existing = logs.topicMetadata(OFFSETS_TOPIC);
   if (!existing) {
-    // Kafka's settings for this topic: compacted, 100 MiB segments so compaction frees space soon.
+    // Kafka's settings for this topic: compacted, 100 MiB segments.
     await logs.createTopic(OFFSETS_TOPIC, config.offsetsTopicPartitions, {
       'cleanup.policy': 'compact',
       'segment.bytes': String(OFFSETS_SEGMENT_BYTES),
@@ -35,7 +54,7 @@ export async function startGroupCoordinator(
   const coordinator = new GroupCoordinator({
     config: { ...groupConfigFromBroker(config), offsetsTopicPartitions: partitions },
     logFor: (p) => new PartitionGroupLog({ log: logs.log(OFFSETS_TOPIC, p)! }),
-    topicExists: (topic, p) => topics.exists(topic) && p >= 0 && p < topics.partitionCount(topic),
+    topicExists,
     logger: log.child({ component: 'group-coordinator' }),
   });
   await coordinator.start();

@@ -45,12 +45,20 @@ export interface GroupCoordinatorOptions {
   config?: Partial<GroupCoordinatorConfig>;
   /** Defaults to the system clock. */
   clock?: Clock;
-  /** The log of one __consumer_offsets partition; called once per partition by start(). */
-  logFor: (partition: number) => GroupLog;
+  /**
+   * The log of one __consumer_offsets partition; called once per partition by start(). Absent
+   * with `loadOnLeadership`: logs arrive with loadPartition().
+   */
+  logFor?: (partition: number) => GroupLog;
   /** Does this topic partition exist? (OffsetCommit and OffsetDelete answer UNKNOWN_TOPIC_OR_PARTITION otherwise.) */
   topicExists: (topic: string, partition: number) => boolean;
   /** Does this node coordinate the groups of this __consumer_offsets partition? Default: every one. */
   ownsPartition?: (partition: number) => boolean;
+  /**
+   * Cluster mode: start() loads nothing; this node coordinates exactly the partitions given to
+   * loadPartition() (it leads them) until unloadPartition() (leadership moved).
+   */
+  loadOnLeadership?: boolean;
   logger?: GroupLogger;
   /** Random suffix of member ids; defaults to crypto.randomUUID. */
   newUuid?: () => string;
@@ -86,11 +94,17 @@ export class GroupCoordinator {
   private readonly offsets: OffsetManager;
   private expirationTimer: TimerHandle | null = null;
   private phase: Phase = 'idle';
+  private readonly loadOnLeadership: boolean;
+  /** With loadOnLeadership: the partitions this node coordinates, and whether each is still loading. */
+  private readonly led = new Map<number, { loading: boolean }>();
 
   constructor(opts: GroupCoordinatorOptions) {
     this.config = resolveGroupConfig(opts.config);
     this.clock = opts.clock ?? new SystemClock();
-    this.ownsPartition = opts.ownsPartition ?? (() => true);
+    this.loadOnLeadership = opts.loadOnLeadership ?? false;
+    this.ownsPartition = this.loadOnLeadership
+      ? (p) => this.led.get(p)?.loading === false
+      : (opts.ownsPartition ?? (() => true));
     this.log = opts.logger ?? silentLogger;
     this.store = new GroupStore({
       partitions: this.config.offsetsTopicPartitions,
@@ -118,7 +132,7 @@ export class GroupCoordinator {
   async start(): Promise<void> {
     if (this.phase !== 'idle') throw new GroupCoordinatorStateError(`start() in phase ${this.phase}`);
     this.phase = 'loading';
-    await this.store.load();
+    if (!this.loadOnLeadership) await this.store.load();
     if (this.phase !== 'loading') return; // closed while loading
     this.phase = 'active';
     for (const group of this.store.groups.values()) this.membership.resume(group);
@@ -138,6 +152,61 @@ export class GroupCoordinator {
     for (const group of this.store.groups.values())
       this.membership.shutDown(group, ErrorCode.NOT_COORDINATOR);
     await this.store.drain();
+  }
+
+  /**
+   * Cluster mode: this node now leads __consumer_offsets partition `partition`. Replay `log`
+   * and coordinate the partition's groups; their requests get COORDINATOR_LOAD_IN_PROGRESS
+   * meanwhile. A partition loaded already is unloaded first (a new leader epoch).
+   */
+  async loadPartition(partition: number, log: GroupLog): Promise<void> {
+    if (!this.loadOnLeadership)
+      throw new GroupCoordinatorStateError('loadPartition() needs loadOnLeadership');
+    if (this.phase !== 'active') return;
+    await this.unloadPartition(partition);
+    const entry = { loading: true };
+    this.led.set(partition, entry);
+    this.store.attachLog(partition, log);
+    let groups: ClassicGroup[];
+    try {
+      groups = await this.store.readPartition(partition);
+    } catch (err) {
+      if (this.led.get(partition) === entry) await this.unloadPartition(partition);
+      throw err;
+    }
+    if (this.led.get(partition) !== entry || this.phase !== 'active') return; // unloaded meanwhile
+    for (const group of groups) {
+      this.store.groups.set(group.groupId, group);
+      this.membership.resume(group);
+    }
+    entry.loading = false;
+    this.log.info(
+      { partition, groups: groups.length },
+      'coordinating the groups of a __consumer_offsets partition',
+    );
+  }
+
+  /**
+   * Cluster mode: this node no longer leads `partition`. Its groups are dropped here (members
+   * waiting on a rebalance get NOT_COORDINATOR and find the new coordinator); resolves once the
+   * writes queued on it have finished.
+   */
+  async unloadPartition(partition: number): Promise<void> {
+    if (!this.led.delete(partition)) return;
+    for (const group of this.store.groups.values())
+      if (this.partitionFor(group.groupId) === partition)
+        this.membership.shutDown(group, ErrorCode.NOT_COORDINATOR);
+    const groups = await this.store.detachPartition(partition);
+    if (groups.length > 0)
+      this.log.info(
+        { partition, groups: groups.length },
+        'stopped coordinating a __consumer_offsets partition',
+      );
+  }
+
+  /** Cluster mode: the partitions this node coordinates or is loading. */
+  get ledPartitions(): number[] {
+    return [...this.led.keys()];
   }
 
   private scheduleExpiration(): void {
@@ -194,7 +263,9 @@ export class GroupCoordinator {
     }
     if (this.phase === 'loading') return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
     if (this.phase !== 'active') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    if (!this.ownsPartition(this.partitionFor(groupId))) return ErrorCode.NOT_COORDINATOR;
+    const p = this.partitionFor(groupId);
+    if (this.led.get(p)?.loading) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+    if (!this.ownsPartition(p)) return ErrorCode.NOT_COORDINATOR;
     return ErrorCode.NONE;
   }
 

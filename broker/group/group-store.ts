@@ -32,16 +32,33 @@ export function appendErrorCode(err: unknown, what: 'group' | 'offsets'): number
   if (code === 'RECORD_TOO_LARGE' || code === 'APPEND_TOO_LARGE') {
     return what === 'offsets' ? ErrorCode.INVALID_COMMIT_OFFSET_SIZE : ErrorCode.UNKNOWN_SERVER_ERROR;
   }
-  if (code === 'STORAGE_IO' || code === 'PARTITION_OFFLINE' || code === 'LOG_CLOSED') {
+  if (
+    code === 'STORAGE_IO' ||
+    code === 'PARTITION_OFFLINE' ||
+    code === 'LOG_CLOSED' ||
+    code === NOT_COORDINATOR_CODE
+  ) {
     return ErrorCode.NOT_COORDINATOR;
   }
   return ErrorCode.COORDINATOR_NOT_AVAILABLE;
 }
 
+/**
+ * The `code` of an error a GroupLog throws when this node may no longer write the partition
+ * (its leadership moved): the client is told NOT_COORDINATOR and finds the new coordinator.
+ */
+export const NOT_COORDINATOR_CODE = 'SAMSA_NOT_COORDINATOR';
+
+/** Thrown for writes to a partition this node does not coordinate (any more). */
+export class NotCoordinatorError extends Error {
+  readonly code = NOT_COORDINATOR_CODE;
+}
+
 export interface GroupStoreOptions {
   partitions: number;
   groupsMax: number;
-  logFor: (partition: number) => GroupLog;
+  /** The log of a partition not attached with attachLog(); absent: such writes fail with NotCoordinatorError. */
+  logFor?: ((partition: number) => GroupLog) | undefined;
   ownsPartition: (partition: number) => boolean;
   clock: Clock;
   log: GroupLogger;
@@ -92,13 +109,42 @@ export class GroupStore {
 
   private logOf(partition: number): GroupLog {
     let log = this.logs.get(partition);
-    if (!log) this.logs.set(partition, (log = this.opts.logFor(partition)));
+    if (log) return log;
+    if (!this.opts.logFor)
+      throw new NotCoordinatorError(`__consumer_offsets partition ${partition} is not coordinated here`);
+    this.logs.set(partition, (log = this.opts.logFor(partition)));
     return log;
+  }
+
+  /** Write and read a partition through `log` from now on (cluster mode: this node became its leader). */
+  attachLog(partition: number, log: GroupLog): void {
+    this.logs.set(partition, log);
+  }
+
+  /**
+   * Stop writing a partition: its groups leave the store (Dead) and its log is forgotten at once;
+   * resolves once the writes queued on it before have finished (they fail if leadership moved).
+   */
+  async detachPartition(partition: number): Promise<ClassicGroup[]> {
+    const removed: ClassicGroup[] = [];
+    for (const group of [...this.groups.values()]) {
+      if (this.partitionFor(group.groupId) !== partition) continue;
+      removed.push(group);
+      this.remove(group);
+    }
+    this.logs.delete(partition);
+    await (this.tails.get(partition) ?? Promise.resolve());
+    return removed;
   }
 
   /** Run `op` on a partition's log after every operation queued on it before. */
   private enqueue(partition: number, op: (log: GroupLog) => unknown): Promise<void> {
-    const log = this.logOf(partition);
+    let log: GroupLog;
+    try {
+      log = this.logOf(partition);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const prev = this.tails.get(partition) ?? Promise.resolve();
     const next = prev.then(async () => {
       await op(log);
@@ -175,31 +221,41 @@ export class GroupStore {
    * are skipped and counted; a log that cannot be read at all fails the load.
    */
   async load(): Promise<void> {
-    const stored = new Map<string, { group: StoredGroup | null; offsets: Map<string, CommittedOffset> }>();
-    let skipped = 0;
     for (let p = 0; p < this.opts.partitions; p++) {
       if (!this.opts.ownsPartition(p)) continue;
-      for await (const r of this.logOf(p).load()) {
-        let rec: ReturnType<typeof decodeRecord>;
-        try {
-          rec = decodeRecord(r);
-        } catch (err) {
-          if (!(err instanceof GroupRecordError)) throw err;
-          skipped++;
-          continue;
-        }
-        let entry = stored.get(rec.groupId);
-        if (!entry) stored.set(rec.groupId, (entry = { group: null, offsets: new Map() }));
-        if (rec.kind === 'group') entry.group = rec.value;
-        else {
-          const k = `${rec.partition}:${rec.topic}`;
-          if (rec.value === null) entry.offsets.delete(k);
-          else entry.offsets.set(k, rec.value);
-        }
+      for (const group of await this.readPartition(p)) this.groups.set(group.groupId, group);
+    }
+  }
+
+  /**
+   * Replay one partition's log into the groups it holds, without adding them to the store.
+   * Records that cannot be read are skipped and counted; a log that cannot be read at all throws.
+   */
+  async readPartition(p: number): Promise<ClassicGroup[]> {
+    const stored = new Map<string, { group: StoredGroup | null; offsets: Map<string, CommittedOffset> }>();
+    let skipped = 0;
+    for await (const r of this.logOf(p).load()) {
+      let rec: ReturnType<typeof decodeRecord>;
+      try {
+        rec = decodeRecord(r);
+      } catch (err) {
+        if (!(err instanceof GroupRecordError)) throw err;
+        skipped++;
+        continue;
+      }
+      let entry = stored.get(rec.groupId);
+      if (!entry) stored.set(rec.groupId, (entry = { group: null, offsets: new Map() }));
+      if (rec.kind === 'group') entry.group = rec.value;
+      else {
+        const k = `${rec.partition}:${rec.topic}`;
+        if (rec.value === null) entry.offsets.delete(k);
+        else entry.offsets.set(k, rec.value);
       }
     }
-    if (skipped > 0) this.opts.log.warn({ skipped }, 'skipped unreadable __consumer_offsets records');
+    if (skipped > 0)
+      this.opts.log.warn({ partition: p, skipped }, 'skipped unreadable __consumer_offsets records');
     const now = this.opts.clock.now();
+    const groups: ClassicGroup[] = [];
     for (const [groupId, entry] of stored) {
       if (entry.group === null && entry.offsets.size === 0) continue;
       const group = restoreGroup(groupId, entry.group, now);
@@ -207,8 +263,9 @@ export class GroupStore {
         const sep = k.indexOf(':');
         group.setOffset(k.slice(sep + 1), Number(k.slice(0, sep)), o);
       }
-      this.groups.set(groupId, group);
+      groups.push(group);
     }
+    return groups;
   }
 }
 

@@ -85,11 +85,14 @@ export function createGroupHandlers(
       return fail(ErrorCode.INVALID_REQUEST, `unknown key type ${keyType}`);
     if (!coordinator.serving)
       return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'the group coordinator is not ready');
-    if (!coordinator.coordinates(key))
+    if (!opts.coordinatorFor && !coordinator.coordinates(key))
       return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'no coordinator for this group');
     const self = opts.coordinatorFor ? opts.coordinatorFor(key) : opts.self();
     if (!self)
-      return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'no live broker can coordinate this group yet');
+      return fail(
+        ErrorCode.COORDINATOR_NOT_AVAILABLE,
+        'no live broker coordinates this group yet (its __consumer_offsets partition has no leader); retry shortly',
+      );
     return {
       errorCode: ErrorCode.NONE,
       errorMessage: null,

@@ -37,6 +37,18 @@ export interface PartitionGroupLogOptions {
   leaderEpoch?: () => number;
   /** Called after each append, e.g. to move the high watermark and wake fetches. */
   onAppended?: (log: OffsetsPartitionLog, bytes: number) => void;
+  /**
+   * Cluster mode: called right before each append (in the same tick); throws when this node may
+   * no longer write the partition (NotCoordinatorError), so a deposed leader never appends.
+   */
+  fence?: () => void;
+  /**
+   * Cluster mode: resolves once the records before `nextOffset` are on every in-sync replica,
+   * rejects when they cannot be (leadership moved, too few replicas, timeout). append() waits for it.
+   */
+  replicated?: (nextOffset: number) => Promise<void>;
+  /** Compact at all (default true). Off in cluster mode: moving the log start would strand lagging followers. */
+  compaction?: boolean;
   clock?: { now(): number };
   /** Bytes read per step while loading. */
   loadChunkBytes?: number;
@@ -59,6 +71,9 @@ export class PartitionGroupLog implements GroupLog {
   private readonly log: OffsetsPartitionLog;
   private readonly leaderEpoch: () => number;
   private readonly onAppended: ((log: OffsetsPartitionLog, bytes: number) => void) | undefined;
+  private readonly fence: (() => void) | undefined;
+  private readonly replicated: ((nextOffset: number) => Promise<void>) | undefined;
+  private readonly compaction: boolean;
   private readonly clock: { now(): number };
   private readonly loadChunkBytes: number;
   private readonly compactRecordsMin: number;
@@ -70,6 +85,9 @@ export class PartitionGroupLog implements GroupLog {
     this.log = opts.log;
     this.leaderEpoch = opts.leaderEpoch ?? (() => 0);
     this.onAppended = opts.onAppended;
+    this.fence = opts.fence;
+    this.replicated = opts.replicated;
+    this.compaction = opts.compaction ?? true;
     this.clock = opts.clock ?? Date;
     this.loadChunkBytes = opts.loadChunkBytes ?? LOAD_CHUNK_BYTES_DEFAULT;
     this.compactRecordsMin = opts.compactRecordsMin ?? COMPACT_RECORDS_MIN_DEFAULT;
@@ -87,9 +105,12 @@ export class PartitionGroupLog implements GroupLog {
       records: records.map((r) => ({ key: r.key, value: r.value })),
       now: this.clock.now(),
     });
+    this.fence?.();
     await this.log.append(batch, { leaderEpoch: this.leaderEpoch() });
+    const nextOffset = this.log.logEndOffset;
     if (this.onAppended) this.onAppended(this.log, batch.length);
-    else if ('highWatermark' in this.log) this.log.highWatermark = this.log.logEndOffset;
+    else if ('highWatermark' in this.log) this.log.highWatermark = nextOffset;
+    if (this.replicated) await this.replicated(nextOffset);
   }
 
   private track(r: GroupLogRecord): void {
@@ -106,7 +127,12 @@ export class PartitionGroupLog implements GroupLog {
   /** Compact when worth it (see the file comment); true when it did. Callers serialise it with append(). */
   async compact(): Promise<boolean> {
     const { records, liveKeys } = this.stats;
-    if (!this.log.deleteRecordsBefore || records < this.compactRecordsMin || records <= 2 * liveKeys)
+    if (
+      !this.compaction ||
+      !this.log.deleteRecordsBefore ||
+      records < this.compactRecordsMin ||
+      records <= 2 * liveKeys
+    )
       return false;
     const latest = new Map<string, GroupLogRecord>();
     for await (const r of this.readFrom(this.log.logStartOffset)) {
