@@ -16,7 +16,6 @@ import { Dispatcher } from './dispatcher.js';
 import { groupApiHandlers } from './group/index.js';
 import { groupLag, groupsView, startGroupCoordinator } from './groups.js';
 import { allHandlers } from './handlers/index.js';
-import { singleNodeAuthority } from './partition-authority.js';
 import type { ApiHandler, BrokerCore, BrokerNode } from './request-context.js';
 import { Listener } from './server.js';
 import { TopicManager } from './topic-manager.js';
@@ -31,6 +30,8 @@ export interface Broker {
   close(): Promise<void>;
 }
 
+/** A broker that is its own quorum waits this long for __consumer_offsets at startup. */
+const groupsReadyTimeoutMs = 60_000;
 /** Flush-policy tick: how often flush.ms is looked at. */
 const flushCheckIntervalMs = 1000;
 
@@ -61,10 +62,6 @@ export async function startBroker(options: Partial<BrokerConfig> & { logger?: Lo
     loadParallelism: config.logLoadParallelism,
     log: log.child({ component: 'storage' }),
   });
-  const clustered = config.controllerVoters.trim() !== '';
-  // One replica (this node) is the whole ISR, so everything in the log is committed. (In a
-  // cluster the leader's high watermark comes from its followers' progress.)
-  if (!clustered) for (const l of logs.allLogs()) l.highWatermark = l.logEndOffset;
   log.info({ dataDir, topics: logs.topics().size, ms: Date.now() - started }, 'storage loaded');
 
   let listener: Listener | undefined;
@@ -75,10 +72,12 @@ export async function startBroker(options: Partial<BrokerConfig> & { logger?: Lo
     port: listener?.port ?? config.port,
     rack: null,
   });
-  const cluster = clustered
-    ? new ClusterMode(config, logs, dataDir, log, (topic, partition) => topics.appended(topic, partition, 1))
-    : undefined;
-  const topics = new TopicManager(logs, config, log, () => [config.nodeId], cluster?.catalog);
+  // Alone or not, the broker is a member of a cluster whose metadata quorum decides topics,
+  // leadership and the high watermark (a quorum of one without controller.quorum.voters).
+  const cluster = new ClusterMode(config, logs, dataDir, log, (topic, partition) =>
+    topics.appended(topic, partition, 1),
+  );
+  const topics = new TopicManager(logs, config, log, () => [config.nodeId], cluster.catalog);
   const metrics = new BrokerMetrics({
     connections: () => listener?.connections.size ?? 0,
     partitions: () =>
@@ -98,26 +97,24 @@ export async function startBroker(options: Partial<BrokerConfig> & { logger?: Lo
     topics,
     log,
     metrics,
-    authority: cluster?.authority ?? singleNodeAuthority(config.nodeId),
+    authority: cluster.authority,
     self,
-    brokers: () => (cluster ? cluster.brokers() : [self()]),
-    controllerId: () => (cluster ? cluster.controllerId() : config.nodeId),
+    brokers: () => cluster.brokers(),
+    controllerId: () => cluster.controllerId(),
     get stopping() {
       return stopping;
     },
   };
-  const groups = await startGroupCoordinator(config, logs, topics, log, { loadOnLeadership: clustered });
+  const groups = await startGroupCoordinator(config, topics, log);
   core.groups = groups;
-  const clusterGroups = cluster
-    ? new ClusterGroups(cluster, groups, logs, config, log, (topic, partition) =>
-        topics.appended(topic, partition, 1),
-      )
-    : undefined;
+  const clusterGroups = new ClusterGroups(cluster, groups, logs, config, log, (topic, partition) =>
+    topics.appended(topic, partition, 1),
+  );
   const dispatcher = new Dispatcher(core, [
     ...allHandlers(),
     ...(groupApiHandlers(groups, {
       self,
-      coordinatorFor: clusterGroups ? (groupId) => clusterGroups.coordinatorFor(groupId) : undefined,
+      coordinatorFor: (groupId) => clusterGroups.coordinatorFor(groupId),
     }) as ApiHandler[]),
   ]);
   listener = await Listener.listen({
@@ -135,11 +132,17 @@ export async function startBroker(options: Partial<BrokerConfig> & { logger?: Lo
     onBrokerClose: (kind) => metrics.connectionsClosed.inc({ reason: kind }),
   });
   const port = listener.port;
+  const joining = (async () => {
+    await cluster.start({ host: config.advertisedHost ?? config.host, port });
+    // A quorum of one has everything it needs: groups work as soon as the broker is up.
+    if (cluster.alone) await clusterGroups.ready(groupsReadyTimeoutMs);
+  })();
+  dispatcher.holdUntil(joining);
   try {
-    await cluster?.start({ host: config.advertisedHost ?? config.host, port });
+    await joining;
   } catch (err) {
     await listener.close(0);
-    await cluster?.stop();
+    await cluster.stop();
     await groups.close();
     await logs.close();
     throw err;
@@ -182,9 +185,9 @@ export async function startBroker(options: Partial<BrokerConfig> & { logger?: Lo
         for (const t of timers) clearInterval(t);
         topics.waiters.releaseAll();
         await groups.close();
-        await clusterGroups?.close();
+        await clusterGroups.close();
         await listener.close(config.shutdownDrainMs);
-        await cluster?.stop();
+        await cluster.stop();
         await admin?.close();
         await logs.close();
         log.info('storage closed cleanly');

@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { ErrorCode as E } from '../protocol/error-codes.js';
 import type { LogManager } from '../storage/log-manager.js';
 import type { ClusterMode } from './cluster-mode.js';
-import { type BrokerConfig, parseControllerVoters } from './config.js';
+import { type BrokerConfig, quorumVoters } from './config.js';
 import { NotCoordinatorError } from './group/group-store.js';
 import { type CoordinatorNode, type GroupCoordinator, PartitionGroupLog } from './group/index.js';
 import { OFFSETS_SEGMENT_BYTES, OFFSETS_TOPIC } from './groups.js';
@@ -28,6 +28,7 @@ export class ClusterGroups {
   /** Loads and unloads run one after another, in the order leadership changed. */
   private chain: Promise<void> = Promise.resolve();
   private creating = false;
+  private waitingLogged = false;
   private partitionCountWarned = false;
 
   constructor(
@@ -64,10 +65,41 @@ export class ClusterGroups {
     await this.chain;
   }
 
-  /** Load what this broker now leads, drop what it no longer leads. */
+  /**
+   * Resolves once this broker coordinates every __consumer_offsets partition (a quorum of one
+   * at startup: groups work as soon as the broker is up), or rejects after `timeoutMs`.
+   */
+  async ready(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const all = () =>
+      this.coordinator.ledPartitions.length === this.coordinator.config.offsetsTopicPartitions;
+    for (;;) {
+      this.followLeadership();
+      await this.chain;
+      if (all() && this.coordinator.ledPartitions.every((p) => this.coordinator.coordinatesPartition(p)))
+        return;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`${OFFSETS_TOPIC} was not ready after ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, left);
+        const off = this.cluster.onMetadata(done);
+        function done() {
+          clearTimeout(timer);
+          off();
+          resolve();
+        }
+      });
+    }
+  }
+
+  /** Load what this broker now leads, drop what it no longer leads; create the topic when missing. */
   private followLeadership(): void {
     const topic = this.cluster.image?.topics.get(OFFSETS_TOPIC);
-    if (!topic || !this.partitionCountMatches(topic.partitions.length)) return;
+    if (!topic) {
+      if (this.cluster.image) this.createOffsetsTopic();
+      return;
+    }
+    if (!this.partitionCountMatches(topic.partitions.length)) return;
     const authority = this.cluster.authority;
     for (let p = 0; p < topic.partitions.length; p++) {
       const epoch =
@@ -115,17 +147,20 @@ export class ClusterGroups {
         if (code !== 0)
           throw new Error(`${OFFSETS_TOPIC}-${p}: group write not replicated (error code ${code})`);
       },
-      compaction: false,
+      // Moving the log start would strand a lagging follower: compact only an unreplicated partition.
+      compaction: (this.cluster.image?.partition(OFFSETS_TOPIC, p)?.replicas.length ?? 0) === 1,
     });
   }
 
   /** Create __consumer_offsets once enough brokers are live to hold its replicas. */
   private createOffsetsTopic(): void {
     if (this.creating) return;
-    const voters = parseControllerVoters(this.config.controllerVoters).size;
+    const voters = quorumVoters(this.config).size;
     const replicationFactor = Math.min(this.config.offsetsTopicReplicationFactor, voters);
     const live = this.cluster.catalog.liveBrokerIds().length;
     if (live < replicationFactor) {
+      if (this.waitingLogged) return;
+      this.waitingLogged = true;
       this.log.info(
         { live, replicationFactor },
         `${OFFSETS_TOPIC} waits for ${replicationFactor} live brokers before it is created; groups are unavailable until then`,

@@ -1,6 +1,7 @@
 /**
- * Cluster mode (experimental; on when `controller.quorum.voters` is set): this broker runs a
- * {@link ClusterRuntime} — a voter of the Raft metadata quorum, its registration and
+ * The broker as a member of its cluster — a cluster of one when `controller.quorum.voters` is
+ * not set (the node is then the whole metadata quorum; there is no separate single-node path):
+ * it runs a {@link ClusterRuntime} — a voter of the Raft metadata quorum, its registration and
  * heartbeats, and the ReplicaManager — and the broker's handlers see it through two narrow
  * interfaces:
  *
@@ -14,6 +15,7 @@
  * count and configs) and deletes a topic's logs when the topic is removed.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ErrorCode as E } from '../protocol/error-codes.js';
@@ -22,7 +24,7 @@ import type { PartitionLog } from '../storage/partition-log.js';
 import { ClusterRuntime } from './cluster/cluster-runtime.js';
 import type { MetadataImage } from './cluster/metadata-image.js';
 import type { MetadataRequest } from './cluster/metadata-records.js';
-import { type BrokerConfig, parseControllerVoters } from './config.js';
+import { type BrokerConfig, quorumVoters } from './config.js';
 import type { PartitionAuthority, PartitionDescription } from './partition-authority.js';
 import type { BrokerNode } from './request-context.js';
 import type { Outcome, TopicCatalog } from './topic-manager.js';
@@ -60,14 +62,16 @@ export class ClusterMode {
 
   /** Join the quorum, then register this broker reachable at `endpoint` and wait until that is applied. */
   async start(endpoint: { host: string; port: number }): Promise<void> {
-    const voters = parseControllerVoters(this.config.controllerVoters);
+    const voters = quorumVoters(this.config);
     const own = voters.get(this.config.nodeId)!;
     const log = this.log.child({ component: 'cluster' });
+    const metadataDir = join(this.dataDir, CLUSTER_METADATA_DIR);
+    const firstStart = !existsSync(metadataDir);
     const rt = await ClusterRuntime.start<PartitionLog>({
       brokerId: this.config.nodeId,
       endpoint,
       raft: {
-        dir: join(this.dataDir, CLUSTER_METADATA_DIR),
+        dir: metadataDir,
         host: this.config.host,
         port: own.port,
         voters,
@@ -89,10 +93,76 @@ export class ClusterMode {
     this.resolveStarted(rt);
     rt.on('metadata', (image) => {
       this.syncTopicConfigs(image);
-      for (const l of this.metadataListeners) l(image);
+      for (const l of [...this.metadataListeners]) l(image);
     });
     const epoch = await rt.register();
     log.info({ brokerId: this.config.nodeId, brokerEpoch: epoch }, 'registered with the metadata quorum');
+    if (firstStart && voters.size === 1) await this.adoptLocalTopics(rt, log);
+    // Serve once the controller has let this broker in (unfenced), with its partition roles carried out.
+    await this.waitForImage(
+      'this broker to be unfenced',
+      (image) => image.brokers.get(this.config.nodeId)?.fenced === false,
+      submitTimeoutMs,
+    );
+    await rt.rolesApplied();
+  }
+
+  /** Resolves once the metadata this broker has carried out satisfies `accept`. */
+  private waitForImage(
+    what: string,
+    accept: (image: MetadataImage) => boolean,
+    timeoutMs: number,
+  ): Promise<void> {
+    const rt = this.runtime;
+    if (rt && accept(rt.image)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
+      }, timeoutMs);
+      const off = this.onMetadata((image) => {
+        if (!accept(image)) return;
+        clearTimeout(timer);
+        off();
+        resolve();
+      });
+    });
+  }
+
+  /** True when this node is the whole metadata quorum. */
+  get alone(): boolean {
+    return quorumVoters(this.config).size === 1;
+  }
+
+  /**
+   * A data directory from before the metadata quorum (or copied in) holds topics the quorum has
+   * never heard of: on the quorum's first start, a quorum of one takes them over as they are —
+   * same partition count and configs, this node their only replica.
+   */
+  private async adoptLocalTopics(rt: ClusterRuntime<PartitionLog>, log: Logger): Promise<void> {
+    for (const [name, meta] of this.logs.topics()) {
+      if (rt.image.topics.has(name)) continue;
+      const r = await rt.submit(
+        {
+          type: 'create-topic',
+          requestId: rt.nextRequestId('adopt-topic'),
+          name,
+          topicId: randomBytes(16).toString('hex'),
+          partitions: meta.partitions,
+          replicationFactor: 1,
+          configs: meta.configs,
+          assignments: Array.from({ length: meta.partitions }, () => [this.config.nodeId]),
+        },
+        submitTimeoutMs,
+      );
+      if (r.errorCode !== 0)
+        log.error({ topic: name, errorCode: r.errorCode, err: r.message }, 'could not adopt a local topic');
+      else
+        log.info(
+          { topic: name, partitions: meta.partitions },
+          'adopted a local topic into the metadata quorum',
+        );
+    }
   }
 
   async stop(): Promise<void> {
@@ -104,9 +174,16 @@ export class ClusterMode {
     return this.runtime?.image;
   }
 
-  /** Call `listener` after every metadata change this broker has carried out (partition roles applied). */
-  onMetadata(listener: (image: MetadataImage) => void): void {
+  /**
+   * Call `listener` after every metadata change this broker has carried out (partition roles
+   * applied); returns the function that stops it.
+   */
+  onMetadata(listener: (image: MetadataImage) => void): () => void {
     this.metadataListeners.push(listener);
+    return () => {
+      const i = this.metadataListeners.indexOf(listener);
+      if (i >= 0) this.metadataListeners.splice(i, 1);
+    };
   }
 
   /** Registered, unfenced brokers as clients reach them. */
@@ -156,7 +233,7 @@ export class ClusterMode {
       if (!rt.image.partition(topic, partition)) return E.UNKNOWN_TOPIC_OR_PARTITION;
       return rt.replicas.replicaFetched(replicaId, topic, partition, fetchOffset, requestedEpoch);
     },
-    describe: (topic, partition): PartitionDescription => {
+    describe: (topic, partition, log): PartitionDescription => {
       const image = this.runtime?.image;
       const p = image?.partition(topic, partition);
       if (!image || !p)
@@ -169,6 +246,18 @@ export class ClusterMode {
           offline: [],
         };
       const offline = p.replicas.filter((id) => image.brokers.get(id)?.fenced !== false);
+      // This broker leads it but its storage failed: as Kafka, the partition is offline here.
+      if (p.leader === this.config.nodeId && log && !log.online) {
+        if (!offline.includes(p.leader)) offline.push(p.leader);
+        return {
+          errorCode: E.KAFKA_STORAGE_ERROR,
+          leaderId: -1,
+          leaderEpoch: p.leaderEpoch,
+          replicas: p.replicas,
+          isr: p.isr,
+          offline,
+        };
+      }
       return {
         errorCode: p.leader >= 0 ? 0 : E.LEADER_NOT_AVAILABLE,
         leaderId: p.leader,
@@ -188,7 +277,7 @@ export class ClusterMode {
       return t ? Object.fromEntries(t.configs) : undefined;
     },
     liveBrokerIds: () => this.runtime?.image.liveBrokerIds() ?? [],
-    create: (name, partitions, replicationFactor, configs) =>
+    create: (name, partitions, replicationFactor, configs, assignments) =>
       this.request((id) => ({
         type: 'create-topic',
         requestId: id('create-topic'),
@@ -197,6 +286,7 @@ export class ClusterMode {
         partitions,
         replicationFactor,
         configs,
+        ...(assignments ? { assignments } : {}),
       })),
     delete: (name) => this.request((id) => ({ type: 'delete-topic', requestId: id('delete-topic'), name })),
     addPartitions: (topic, count) =>
@@ -222,6 +312,8 @@ export class ClusterMode {
         make((what) => rt.nextRequestId(what)),
         submitTimeoutMs,
       );
+      // The outcome is usable here once this broker has carried it out (logs opened or deleted).
+      await rt.rolesApplied();
       return { errorCode: r.errorCode, errorMessage: r.message };
     } catch (err) {
       return { errorCode: E.REQUEST_TIMED_OUT, errorMessage: (err as Error).message };

@@ -63,11 +63,14 @@ export interface BrokerConfig {
   /** Time allowed for in-flight requests to finish on shutdown. */
   shutdownDrainMs: number;
   /**
-   * Cluster mode (experimental): `id@host:port,...`, every voter of the Raft metadata quorum
-   * with its controller address. Empty: a single broker, no quorum.
+   * `id@host:port,...`, every voter of the Raft metadata quorum with its controller address.
+   * Empty: this broker alone is the quorum (a quorum of one; see {@link quorumVoters}).
    */
   controllerVoters: string;
-  /** The port the metadata quorum listens on; -1: this node's port in {@link controllerVoters}. */
+  /**
+   * The port the metadata quorum listens on; -1: this node's port in {@link controllerVoters}
+   * (a quorum of one: any free port).
+   */
   controllerPort: number;
   /** Cluster mode: a broker that does not heartbeat for this long is fenced. */
   brokerSessionTimeoutMs: number;
@@ -229,11 +232,15 @@ export function validateConfig(c: BrokerConfig): BrokerConfig {
   if (c.adminPort < -1 || c.adminPort > 65535) {
     throw new ConfigError(`adminPort must be between 0 and 65535 (or -1 for none), got ${c.adminPort}`);
   }
-  if (c.nodeId < 0) throw new ConfigError(`nodeId must be 0 or more, got ${c.nodeId}`);
-  if (c.controllerVoters.trim() !== '') {
+  if (c.nodeId < 1)
+    throw new ConfigError(
+      `node.id must be 1 or more (0 means "no node" to the metadata quorum), got ${c.nodeId}`,
+    );
+  if (c.controllerVoters.trim() === '') {
+    if (c.controllerPort < -1 || c.controllerPort > 65535)
+      throw new ConfigError(`controller.port must be between 0 and 65535, got ${c.controllerPort}`);
+  } else {
     const voters = parseControllerVoters(c.controllerVoters);
-    if (c.nodeId < 1)
-      throw new ConfigError(`in cluster mode node.id must be 1 or more (0 means "none"), got ${c.nodeId}`);
     const own = voters.get(c.nodeId);
     if (!own)
       throw new ConfigError(
@@ -258,6 +265,16 @@ export function validateConfig(c: BrokerConfig): BrokerConfig {
  * Parse `controller.quorum.voters`: `1@host:9093,2@host:9094,...` into voter id -> address.
  * Ids must be 1 or more (0 means "no node" in the quorum) and unique.
  */
+/**
+ * The voters of the metadata quorum: controller.quorum.voters, or else this node alone — a
+ * quorum of one on the same code path — listening on controller.port (unset: any free port,
+ * since no other node needs to reach it).
+ */
+export function quorumVoters(c: BrokerConfig): Map<number, { host: string; port: number }> {
+  if (c.controllerVoters.trim() !== '') return parseControllerVoters(c.controllerVoters);
+  return new Map([[c.nodeId, { host: c.host, port: Math.max(0, c.controllerPort) }]]);
+}
+
 export function parseControllerVoters(spec: string): Map<number, { host: string; port: number }> {
   const voters = new Map<number, { host: string; port: number }>();
   for (const raw of spec.split(',')) {

@@ -19,6 +19,8 @@ const API_VERSIONS = 18;
 
 export class Dispatcher {
   private readonly handlers = new Map<number, ApiHandler>();
+  /** Broker startup not finished yet: requests wait for it (see holdUntil). */
+  private startup: Promise<void> | null = null;
   readonly ranges: ApiRange[];
   private readonly rangeByKey: Map<number, ApiRange>;
 
@@ -104,6 +106,32 @@ export class Dispatcher {
       clientHost: conn.clientHost,
     };
     const handler = this.handlers.get(apiKey)!;
+    // Until the broker has joined its cluster, requests wait (ApiVersions needs no state): the
+    // listener opens first so the broker can register the port it got.
+    if (this.startup && apiKey !== API_VERSIONS) {
+      const startup = this.startup;
+      return startup.then(() => this.handle(handler, request, ctx));
+    }
+    return this.handle(handler, request, ctx);
+  }
+
+  /**
+   * Hold every request but ApiVersions until `until` settles (broker startup). How many wait is
+   * bounded per connection by its in-flight limit, and by the connection limit overall.
+   */
+  holdUntil(until: Promise<unknown>): void {
+    const startup: Promise<void> = until.then(
+      () => {},
+      () => {},
+    );
+    this.startup = startup;
+    void startup.then(() => {
+      if (this.startup === startup) this.startup = null;
+    });
+  }
+
+  private handle(handler: ApiHandler, request: unknown, ctx: RequestContext): Response | Promise<Response> {
+    const { apiKey, apiVersion, correlationId } = ctx;
     const started = performance.now();
     const result = handler.handle(request, ctx);
     const encode = (body: unknown): Response => {

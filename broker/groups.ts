@@ -4,9 +4,8 @@
  * groups (members, committed offsets, lag) that the admin HTTP server and metrics show.
  */
 import type { Logger } from 'pino';
-import type { LogManager } from '../storage/log-manager.js';
 import type { BrokerConfig } from './config.js';
-import { GroupCoordinator, groupConfigFromBroker, PartitionGroupLog } from './group/index.js';
+import { GroupCoordinator, groupConfigFromBroker } from './group/index.js';
 import type { TopicManager } from './topic-manager.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
@@ -14,47 +13,19 @@ export const OFFSETS_TOPIC = '__consumer_offsets';
 export const OFFSETS_SEGMENT_BYTES = 100 * 1024 * 1024;
 
 /**
- * Start the group coordinator. Single node: __consumer_offsets is created here and every
- * partition is loaded now. Cluster mode (`loadOnLeadership`): partitions are loaded as this
- * broker comes to lead them (cluster-groups.ts).
+ * Start the group coordinator. It coordinates the __consumer_offsets partitions this broker
+ * leads, loading each as leadership arrives (cluster-groups.ts creates the topic and follows
+ * leadership).
  */
 export async function startGroupCoordinator(
   config: BrokerConfig,
-  logs: LogManager,
   topics: TopicManager,
   log: Logger,
-  { loadOnLeadership = false } = {},
 ): Promise<GroupCoordinator> {
-  const topicExists = (topic: string, p: number) =>
-    topics.exists(topic) && p >= 0 && p < topics.partitionCount(topic);
-  if (loadOnLeadership) {
-    const coordinator = new GroupCoordinator({
-      config: groupConfigFromBroker(config),
-      loadOnLeadership: true,
-      topicExists,
-      logger: log.child({ component: 'group-coordinator' }),
-    });
-    await coordinator.start();
-    return coordinator;
-  }
-  const existing = logs.topicMetadata(OFFSETS_TOPIC);
-  if (!existing) {
-    // Kafka's settings for this topic: compacted, 100 MiB segments.
-    await logs.createTopic(OFFSETS_TOPIC, config.offsetsTopicPartitions, {
-      'cleanup.policy': 'compact',
-      'segment.bytes': String(OFFSETS_SEGMENT_BYTES),
-    });
-  } else if (existing.partitions !== config.offsetsTopicPartitions) {
-    log.warn(
-      { configured: config.offsetsTopicPartitions, existing: existing.partitions },
-      `${OFFSETS_TOPIC} has ${existing.partitions} partitions; offsets.topic.num.partitions cannot change once set — using ${existing.partitions}`,
-    );
-  }
-  const partitions = logs.topicMetadata(OFFSETS_TOPIC)!.partitions;
   const coordinator = new GroupCoordinator({
-    config: { ...groupConfigFromBroker(config), offsetsTopicPartitions: partitions },
-    logFor: (p) => new PartitionGroupLog({ log: logs.log(OFFSETS_TOPIC, p)! }),
-    topicExists,
+    config: groupConfigFromBroker(config),
+    loadOnLeadership: true,
+    topicExists: (topic, p) => topics.exists(topic) && p >= 0 && p < topics.partitionCount(topic),
     logger: log.child({ component: 'group-coordinator' }),
   });
   await coordinator.start();

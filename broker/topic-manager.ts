@@ -46,6 +46,8 @@ export interface TopicCatalog {
     partitions: number,
     replicationFactor: number,
     configs: Record<string, string>,
+    /** Replicas of each partition as the user assigned them. */
+    assignments?: number[][],
   ): Promise<Outcome>;
   delete(name: string): Promise<Outcome>;
   addPartitions(name: string, count: number): Promise<Outcome>;
@@ -101,6 +103,7 @@ export class TopicManager {
     const brokers = this.liveBrokerIds();
     let partitions = args.numPartitions;
     let rf = args.replicationFactor;
+    let assignments: number[][] | undefined;
     if (args.assignments.length > 0) {
       if (partitions !== -1 || rf !== -1) {
         return fail(
@@ -127,10 +130,12 @@ export class TopicManager {
       }
       partitions = sorted.length;
       rf = sorted[0]!.brokerIds.length;
-      if (this.catalog)
+      assignments = sorted.map((a) => a.brokerIds);
+      const uneven = assignments.findIndex((ids) => ids.length !== rf || new Set(ids).size !== ids.length);
+      if (uneven >= 0)
         return fail(
           E.INVALID_REPLICA_ASSIGNMENT,
-          'explicit replica assignments are not supported in cluster mode yet; give numPartitions and replicationFactor',
+          `partition ${uneven} must have ${rf} distinct replicas, like partition 0; got ${assignments[uneven]!.join(', ')}`,
         );
     }
     if (partitions === -1) partitions = this.config.defaultPartitions;
@@ -157,7 +162,7 @@ export class TopicManager {
     }
     if (args.validateOnly) return ok;
     if (this.catalog) {
-      const r = await this.catalog.create(args.name, partitions, rf, args.configs);
+      const r = await this.catalog.create(args.name, partitions, rf, args.configs, assignments);
       if (r.errorCode === 0)
         this.log.info(
           { topic: args.name, partitions, replicationFactor: rf },

@@ -165,6 +165,17 @@ export class ClusterRuntime<L extends ReplicaLog> extends EventEmitter<ClusterRu
     this.raft.setPeerAddress(id, address);
   }
 
+  /**
+   * Resolves once this broker has carried out the partition roles of the metadata applied so far
+   * (logs opened, leading or following): a topic created through submit() can then be used here.
+   */
+  async rolesApplied(): Promise<void> {
+    do {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      await this.reconcileChain;
+    } while (this.reconcileQueued && !this.stopped);
+  }
+
   /** Register this broker (again, after a restart) and wait until the registration is applied. */
   async register(timeoutMs = 30_000): Promise<number> {
     const record: RegisterBrokerRecord = {
@@ -183,6 +194,8 @@ export class ClusterRuntime<L extends ReplicaLog> extends EventEmitter<ClusterRu
       `registration of broker ${this.o.brokerId}`,
     );
     this.heartbeat();
+    // The controller (maybe this node, e.g. a quorum of one) may unfence it now rather than on its next round.
+    this.controllerDuties();
     return this.image.brokers.get(this.o.brokerId)!.brokerEpoch;
   }
 

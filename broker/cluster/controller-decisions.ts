@@ -50,17 +50,23 @@ export function createTopic(
     partitions: number;
     replicationFactor: number;
     configs?: Record<string, string>;
+    /** Replicas of each partition as the user assigned them (CreateTopics assignments); else placed here. */
+    assignments?: number[][];
   },
 ): Decision {
   if (image.topics.has(req.name))
     return { errorCode: E.TOPIC_ALREADY_EXISTS, message: `topic "${req.name}" already exists` };
   const live = image.liveBrokerIds();
-  if (req.replicationFactor < 1 || req.replicationFactor > live.length)
+  if (req.assignments) {
+    const problem = assignmentProblem(image, req.assignments, req.partitions, req.replicationFactor);
+    if (problem) return { errorCode: E.INVALID_REPLICA_ASSIGNMENT, message: problem };
+  } else if (req.replicationFactor < 1 || req.replicationFactor > live.length)
     return {
       errorCode: E.INVALID_REPLICATION_FACTOR,
       message: `replication factor ${req.replicationFactor} is more than the ${live.length} live broker(s)`,
     };
-  const placement = placeReplicas(live, req.partitions, req.replicationFactor, image.topics.size);
+  const placement =
+    req.assignments ?? placeReplicas(live, req.partitions, req.replicationFactor, image.topics.size);
   const records: MetadataRecord[] = [{ type: 'topic', name: req.name, topicId: req.topicId }];
   placement.forEach((replicas, partition) => {
     records.push({
@@ -77,6 +83,26 @@ export function createTopic(
   for (const [key, value] of Object.entries(req.configs ?? {}))
     records.push({ type: 'topic-config', topic: req.name, key, value });
   return { records };
+}
+
+/** Why explicit replica assignments cannot be used, or null. */
+function assignmentProblem(
+  image: MetadataImage,
+  assignments: number[][],
+  partitions: number,
+  replicationFactor: number,
+): string | null {
+  if (assignments.length !== partitions)
+    return `${assignments.length} replica assignments for ${partitions} partitions`;
+  for (const [p, replicas] of assignments.entries()) {
+    if (replicas.length !== replicationFactor)
+      return `partition ${p} has ${replicas.length} replicas; every partition needs the same number (${replicationFactor})`;
+    if (new Set(replicas).size !== replicas.length) return `partition ${p} names a broker twice`;
+    const unknown = replicas.find((id) => !image.brokers.has(id));
+    if (unknown !== undefined)
+      return `partition ${p} is assigned to broker ${unknown}, which is not registered in the cluster`;
+  }
+  return null;
 }
 
 /**

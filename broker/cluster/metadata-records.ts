@@ -99,6 +99,8 @@ export interface CreateTopicRequest {
   partitions: number;
   replicationFactor: number;
   configs: Record<string, string>;
+  /** Replicas of each partition as the user assigned them; absent: the controller places them. */
+  assignments?: number[][];
 }
 
 export interface DeleteTopicRequest {
@@ -237,6 +239,7 @@ const shapes: Record<MetadataEntry['type'], Record<string, Check>> = {
     partitions: isPositive,
     replicationFactor: isPositive,
     configs: isStringMap(false),
+    'assignments?': (v) => Array.isArray(v) && v.length <= 1_000_000 && v.every(isIdList),
   },
   'delete-topic': { requestId: isString, name: isString },
   'create-partitions': { requestId: isString, topic: isString, count: isPositive },

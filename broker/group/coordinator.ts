@@ -229,6 +229,11 @@ export class GroupCoordinator {
     return this.ownsPartition(this.partitionFor(groupId));
   }
 
+  /** Does this node coordinate the groups of this __consumer_offsets partition (loaded, not loading)? */
+  coordinatesPartition(partition: number): boolean {
+    return this.ownsPartition(partition);
+  }
+
   partitionFor(groupId: string): number {
     return this.store.partitionFor(groupId);
   }

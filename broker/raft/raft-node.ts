@@ -483,7 +483,9 @@ export class RaftNode {
   private resetElectionTimeout(): void {
     this.electionElapsed = 0;
     this.heartbeatElapsed = 0;
-    this.randomizedElectionTimeout = this.electionTicks + Math.floor(this.random() * this.electionTicks);
+    // A quorum of one has nobody to wait for or to split a vote with: it campaigns on the next tick.
+    this.randomizedElectionTimeout =
+      this.peers.length === 0 ? 1 : this.electionTicks + Math.floor(this.random() * this.electionTicks);
   }
 
   private reset(term: number): void {

@@ -6,6 +6,7 @@ import {
   brokerConfigDefaults,
   ConfigError,
   parseControllerVoters,
+  quorumVoters,
   resolveBrokerConfig,
 } from '../../broker/config.js';
 
@@ -93,10 +94,26 @@ t.test('cluster mode: controller.quorum.voters is parsed and checked with clear 
       [3, { host: '127.0.0.1', port: 9097 }],
     ],
   );
-  t.equal(brokerConfigDefaults.controllerVoters, '', 'off unless configured');
+  t.equal(brokerConfigDefaults.controllerVoters, '', 'none unless configured');
+  t.same(
+    [...quorumVoters(resolveBrokerConfig({ env: {}, flags: { nodeId: '7', host: '127.0.0.2' } }))],
+    [[7, { host: '127.0.0.2', port: 0 }]],
+    'without voters the node alone is the quorum, on any free controller port',
+  );
+  t.same(
+    [...quorumVoters(resolveBrokerConfig({ env: {}, flags: { controllerPort: '9093' } }))],
+    [[1, { host: '127.0.0.1', port: 9093 }]],
+    'or on controller.port',
+  );
+  t.same(
+    [...quorumVoters(c)].map(([id]) => id),
+    [1, 2, 3],
+    'with voters, those',
+  );
   const fails = (flags: Record<string, unknown>, pattern: RegExp) =>
     t.throws(() => resolveBrokerConfig({ env: {}, flags }), { message: pattern });
-  fails({ nodeId: '0', controllerVoters: '0@h:1,1@h:2' }, /node ids must be 1 or more/);
+  fails({ nodeId: '1', controllerVoters: '0@h:1,1@h:2' }, /node ids must be 1 or more/);
+  fails({ nodeId: '0' }, /node.id must be 1 or more/);
   fails({ nodeId: '0', controllerVoters: voters }, /node.id must be 1 or more/);
   fails({ nodeId: '4', controllerVoters: voters }, /node.id 4 is not in controller.quorum.voters/);
   fails({ nodeId: '1', controllerVoters: '1@h' }, /expected id@host:port/);

@@ -9,6 +9,11 @@ import { waitFor } from '../../helpers/wait.js';
 
 const quiet = { info() {}, warn() {} };
 
+// The leader here is a single broker (a quorum of one) that knows no broker 2, so the fetcher
+// fetches as replica -1: a consumer's view, up to the high watermark — the log end, since the
+// leader is its only replica. Fetching as a follower the leader knows is covered by the replica
+// manager tests and the cluster e2e tests.
+
 async function followerLog(tt: Parameters<typeof tempDir>[0], topic: string): Promise<PartitionLog> {
   const log = await PartitionLog.open({
     dir: join(tempDir(tt, 'samsa-follower-'), `${topic}-0`),
@@ -33,7 +38,7 @@ t.test('a follower copies the leader byte for byte, long-polls for more, and tra
 
   const log = await followerLog(t, 'rep');
   const fetcher = new ReplicaFetcher({
-    brokerId: 2,
+    brokerId: -1,
     leader: { id: 1, host: '127.0.0.1', port: b.port },
     maxWaitMs: 200,
     partitionBytesMax: 4096,
@@ -75,7 +80,7 @@ t.test('a follower with a divergent tail truncates to the leader’s history fir
 
   const lines: object[] = [];
   const fetcher = new ReplicaFetcher({
-    brokerId: 2,
+    brokerId: -1,
     leader: { id: 1, host: '127.0.0.1', port: b.port },
     maxWaitMs: 100,
     log: { info: (o) => lines.push(o), warn() {} },
@@ -96,7 +101,7 @@ t.test('a stale leader epoch pauses the partition instead of fetching', async (t
   const log = await followerLog(t, 'stale');
   const warnings: object[] = [];
   const fetcher = new ReplicaFetcher({
-    brokerId: 2,
+    brokerId: -1,
     leader: { id: 1, host: '127.0.0.1', port: b.port },
     maxWaitMs: 100,
     log: { info() {}, warn: (o) => warnings.push(o) },
@@ -114,7 +119,7 @@ t.test('the leader goes away: the fetcher retries with backoff and resumes when 
   const log = await followerLog(t, 'away');
   const warnings: object[] = [];
   const fetcher = new ReplicaFetcher({
-    brokerId: 2,
+    brokerId: -1,
     leader: { id: 1, host: '127.0.0.1', port: b.port },
     maxWaitMs: 100,
     backoffMsMin: 20,

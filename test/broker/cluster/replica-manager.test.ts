@@ -1,12 +1,17 @@
 import { join } from 'node:path';
+import { pino } from 'pino';
 import t from 'tap';
+import { startBroker } from '../../../broker/broker.js';
 import type { MetadataImage } from '../../../broker/cluster/metadata-image.js';
 import { roleChanges } from '../../../broker/cluster/partition-roles.js';
 import { ReplicaManager } from '../../../broker/cluster/replica-manager.js';
+import { Admin } from '../../../client/admin.js';
+import { Producer } from '../../../client/producer.js';
 import { ErrorCode as E } from '../../../protocol/error-codes.js';
 import { DEFAULT_LOG_CONFIG } from '../../../storage/config.js';
 import { PartitionLog } from '../../../storage/partition-log.js';
 import { startClientTestBroker, testAdmin, testProducer } from '../../client/fixtures/index.js';
+import { freePorts } from '../../helpers/cluster.js';
 import { tempDir } from '../../helpers/temp.js';
 import { waitFor } from '../../helpers/wait.js';
 import { liveCluster, partitionRecord } from './fixtures.js';
@@ -183,16 +188,40 @@ t.test('acks=all times out when followers never come', async (t) => {
 });
 
 t.test('a follower role fetches from the leader broker named in the image', async (t) => {
-  const leader = await startClientTestBroker(t);
-  await testAdmin(t, leader).createTopics([{ name: 'f', partitions: 1 }]);
-  await testProducer(t, leader, { lingerMs: 0 }).sendBatch(
+  // A real two-broker cluster leads partition f-0 with replicas on both; this ReplicaManager
+  // acts as the follower broker (alongside that broker's own) from an image naming the leader.
+  const [c1, c2] = await freePorts(2);
+  const voters = `1@127.0.0.1:${c1},2@127.0.0.1:${c2}`;
+  const brokers = await Promise.all(
+    [1, 2].map((nodeId) =>
+      startBroker({
+        host: '127.0.0.1',
+        port: 0,
+        nodeId,
+        controllerVoters: voters,
+        dataDir: tempDir(t, `samsa-rm-pair-${nodeId}-`),
+        logger: pino({ level: 'silent' }),
+      }),
+    ),
+  );
+  t.teardown(() => Promise.all(brokers.map((b) => b.close())));
+  const admin = new Admin({ brokers: [`127.0.0.1:${brokers[0]!.port}`] });
+  t.teardown(() => admin.close());
+  await admin.createTopics([{ name: 'f', partitions: 1, replicationFactor: 2 }]);
+  const leaderId = brokers[0]!.core.authority.describe('f', 0, undefined).leaderId;
+  const leader = brokers[leaderId - 1]!;
+  const followerId = 3 - leaderId;
+  const producer = new Producer({ brokers: [`127.0.0.1:${leader.port}`], lingerMs: 0 });
+  t.teardown(() => producer.close());
+  await producer.sendBatch(
     Array.from({ length: 50 }, (_, i) => ({ topic: 'f', partition: 0, value: `r${i}` })),
   );
-  const image = liveCluster([1, 2]);
+
+  const image = liveCluster([followerId]);
   image.apply(
     {
       type: 'register-broker',
-      brokerId: 1,
+      brokerId: leaderId,
       incarnationId: 'x',
       host: '127.0.0.1',
       port: leader.port,
@@ -201,9 +230,15 @@ t.test('a follower role fetches from the leader broker named in the image', asyn
     },
     9,
   );
-  image.apply({ type: 'unfence-broker', brokerId: 1, brokerEpoch: 9 }, 10);
+  image.apply({ type: 'unfence-broker', brokerId: leaderId, brokerEpoch: 9 }, 10);
   image.apply({ type: 'topic', name: 'f', topicId: 'f'.repeat(32) }, 11);
-  image.apply(partitionRecord('f', 0, [1, 2]), 12);
+  image.apply(
+    {
+      ...partitionRecord('f', 0, [leaderId, followerId]),
+      leaderEpoch: leader.core.authority.leaderEpoch('f', 0),
+    },
+    12,
+  );
   const log = await PartitionLog.open({
     dir: join(tempDir(t, 'samsa-rm-f-'), 'f-0'),
     topic: 'f',
@@ -212,7 +247,7 @@ t.test('a follower role fetches from the leader broker named in the image', asyn
   });
   t.teardown(() => log.closeQuietly());
   const rm = new ReplicaManager<PartitionLog>({
-    brokerId: 2,
+    brokerId: followerId,
     openLog: async () => log,
     deleteTopicLogs: async () => {},
     onHighWatermark: () => {},
@@ -223,10 +258,10 @@ t.test('a follower role fetches from the leader broker named in the image', asyn
     fetcher: { maxWaitMs: 100 },
   });
   t.teardown(() => rm.close());
-  await rm.applyRoleChanges(roleChanges(rm.currentRoles, image, 2), image);
+  await rm.applyRoleChanges(roleChanges(rm.currentRoles, image, followerId), image);
   t.equal(rm.leaderError('f', 0), E.NOT_LEADER_OR_FOLLOWER, 'a follower does not serve produce');
   await waitFor('replicated', () => log.logEndOffset === 50);
-  t.ok(log.dumpBytes().equals(leader.broker.core.topics.partition('f', 0)!.dumpBytes()));
+  t.ok(log.dumpBytes().equals(leader.core.topics.partition('f', 0)!.dumpBytes()));
 });
 
 t.test(
