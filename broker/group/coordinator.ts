@@ -180,7 +180,7 @@ export class GroupCoordinator {
       this.membership.resume(group);
     }
     entry.loading = false;
-    this.log.info(
+    this.log.debug(
       { partition, groups: groups.length },
       'coordinating the groups of a __consumer_offsets partition',
     );
