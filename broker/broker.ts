@@ -77,7 +77,7 @@ export async function startBroker(options: Partial<BrokerConfig> & { logger?: Lo
   const cluster = new ClusterMode(config, logs, dataDir, log, (topic, partition) =>
     topics.appended(topic, partition, 1),
   );
-  const topics = new TopicManager(logs, config, log, () => [config.nodeId], cluster.catalog);
+  const topics = new TopicManager(logs, config, log, cluster.catalog);
   const metrics = new BrokerMetrics({
     connections: () => listener?.connections.size ?? 0,
     partitions: () =>

@@ -1,7 +1,7 @@
 /**
  * Topics and partitions as the broker sees them: creation (explicit and automatic), deletion,
- * added partitions, configs, and appends that wake parked fetches. Wraps storage's LogManager
- * and turns its typed errors into Kafka error codes with messages that say what to do.
+ * added partitions, configs — validated here with messages that say what to do, decided by the
+ * metadata quorum (TopicCatalog) — the local partition logs, and appends that wake parked fetches.
  */
 import type { Logger } from 'pino';
 import { ErrorCode as E } from '../protocol/error-codes.js';
@@ -9,7 +9,6 @@ import { type LogManager, PARTITIONS_PER_TOPIC_MAX as topicPartitionsMax } from 
 import type { PartitionLog } from '../storage/partition-log.js';
 import { AppendWaiters } from './append-waiters.js';
 import type { BrokerConfig } from './config.js';
-import { storageErrorOutcome } from './storage-errors.js';
 import { InvalidTopicConfig, validateTopicConfigs } from './topic-configs.js';
 import { isInternalTopic, topicNameProblem } from './topic-names.js';
 
@@ -32,8 +31,8 @@ export interface CreateTopicArgs {
 }
 
 /**
- * Where topics are decided in cluster mode (cluster-mode.ts): the metadata image answers what
- * exists, and changes are metadata requests. Without one, the local LogManager is the truth.
+ * Where topics are decided (cluster-mode.ts): the metadata image answers what exists, and
+ * changes are metadata requests that return once this broker has carried them out.
  */
 export interface TopicCatalog {
   names(): string[];
@@ -62,33 +61,28 @@ export class TopicManager {
     readonly logs: LogManager,
     private readonly config: BrokerConfig,
     private readonly log: Logger,
-    private readonly liveBrokers: () => number[],
-    /** Cluster mode: topics come from the metadata quorum. */
-    private readonly catalog?: TopicCatalog,
+    /** Topics come from the metadata quorum. */
+    private readonly catalog: TopicCatalog,
   ) {}
 
   private liveBrokerIds(): number[] {
-    return this.catalog ? this.catalog.liveBrokerIds() : this.liveBrokers();
+    return this.catalog.liveBrokerIds();
   }
 
   names(): string[] {
-    if (this.catalog) return this.catalog.names();
-    return [...this.logs.topics().keys()];
+    return this.catalog.names();
   }
 
   exists(name: string): boolean {
-    if (this.catalog) return this.catalog.partitionCount(name) > 0;
-    return this.logs.hasTopic(name);
+    return this.catalog.partitionCount(name) > 0;
   }
 
   partitionCount(name: string): number {
-    if (this.catalog) return this.catalog.partitionCount(name);
-    return this.logs.topicMetadata(name)?.partitions ?? 0;
+    return this.catalog.partitionCount(name);
   }
 
   configOverrides(name: string): Record<string, string> | undefined {
-    if (this.catalog) return this.catalog.configOverrides(name);
-    return this.logs.topicMetadata(name)?.configs;
+    return this.catalog.configOverrides(name);
   }
 
   partition(topic: string, partition: number): PartitionLog | undefined {
@@ -161,22 +155,13 @@ export class TopicManager {
       throw err;
     }
     if (args.validateOnly) return ok;
-    if (this.catalog) {
-      const r = await this.catalog.create(args.name, partitions, rf, args.configs, assignments);
-      if (r.errorCode === 0)
-        this.log.info(
-          { topic: args.name, partitions, replicationFactor: rf },
-          `created topic "${args.name}"`,
-        );
-      return r;
-    }
-    try {
-      await this.logs.createTopic(args.name, partitions, args.configs);
-    } catch (err) {
-      return this.storageFailure(err, `create topic "${args.name}"`);
-    }
-    this.log.info({ topic: args.name, partitions, configs: args.configs }, `created topic "${args.name}"`);
-    return ok;
+    const r = await this.catalog.create(args.name, partitions, rf, args.configs, assignments);
+    if (r.errorCode === 0)
+      this.log.info(
+        { topic: args.name, partitions, replicationFactor: rf, configs: args.configs },
+        `created topic "${args.name}"`,
+      );
+    return r;
   }
 
   /** Metadata/auto-creation path: create `name` with the broker defaults when allowed. */
@@ -202,20 +187,11 @@ export class TopicManager {
     if (isInternalTopic(name))
       return fail(E.INVALID_REQUEST, `topic "${name}" is internal and cannot be deleted`);
     const count = this.partitionCount(name);
-    if (this.catalog) {
-      const r = await this.catalog.delete(name);
-      if (r.errorCode !== 0) return r;
-      for (let p = 0; p < count; p++) this.waiters.notify(AppendWaiters.key(name, p), 0);
-      return r;
-    }
-    try {
-      await this.logs.deleteTopic(name);
-    } catch (err) {
-      return this.storageFailure(err, `delete topic "${name}"`);
-    }
+    const r = await this.catalog.delete(name);
+    if (r.errorCode !== 0) return r;
     for (let p = 0; p < count; p++) this.waiters.notify(AppendWaiters.key(name, p), 0);
     this.log.info({ topic: name }, `deleted topic "${name}"`);
-    return ok;
+    return r;
   }
 
   async addPartitions(name: string, count: number, validateOnly: boolean): Promise<Outcome> {
@@ -237,14 +213,10 @@ export class TopicManager {
       );
     }
     if (validateOnly) return ok;
-    if (this.catalog) return this.catalog.addPartitions(name, count);
-    try {
-      await this.logs.addPartitions(name, count);
-    } catch (err) {
-      return this.storageFailure(err, `add partitions to "${name}"`);
-    }
-    this.log.info({ topic: name, from: current, to: count }, `topic "${name}" now has ${count} partitions`);
-    return ok;
+    const r = await this.catalog.addPartitions(name, count);
+    if (r.errorCode === 0)
+      this.log.info({ topic: name, from: current, to: count }, `topic "${name}" now has ${count} partitions`);
+    return r;
   }
 
   /** Replace a topic's config overrides (validated first). */
@@ -257,22 +229,13 @@ export class TopicManager {
       throw err;
     }
     if (validateOnly) return ok;
-    if (this.catalog) return this.catalog.setConfigs(name, configs);
-    try {
-      await this.logs.setTopicConfigs(name, configs);
-    } catch (err) {
-      return this.storageFailure(err, `change configs of "${name}"`);
-    }
-    this.log.info({ topic: name, configs }, `topic "${name}" configs changed`);
-    return ok;
+    const r = await this.catalog.setConfigs(name, configs);
+    if (r.errorCode === 0) this.log.info({ topic: name, configs }, `topic "${name}" configs changed`);
+    return r;
   }
 
   /** After an append (or a high watermark move), wake fetches parked on the partition. */
   appended(topic: string, partition: number, bytes: number): void {
     this.waiters.notify(AppendWaiters.key(topic, partition), bytes);
-  }
-
-  private storageFailure(err: unknown, what: string): Outcome {
-    return storageErrorOutcome(err, this.log, what);
   }
 }
