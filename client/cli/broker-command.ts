@@ -15,11 +15,11 @@ export function registerBrokerCommands(program: Command): void {
     .option('--node-id <id>', 'this node id (default 1)')
     .option(
       '--controller-voters <list>',
-      'cluster mode (experimental): every voter of the metadata quorum, id@host:port,... (this node included)',
+      'every voter of the metadata quorum, id@host:port,... (this node included); default: this node alone',
     )
     .option(
       '--controller-port <port>',
-      "metadata quorum port (default: this node's port in --controller-voters)",
+      "metadata quorum port (default: this node's port in --controller-voters; alone: any free port)",
     )
     .option('--config <file>', 'a config file: Kafka-style key=value properties, or JSON')
     .option('--log-level <level>', 'trace, debug, info, warn, error (default info)')
@@ -35,7 +35,7 @@ Examples:
   samsa broker start --data-dir /var/lib/samsa --port 9092
   SAMSA_PORT=0 samsa broker start      # pick a free port; the ready line says which
   samsa broker start --node-id 1 --port 9092 --data-dir d1 \\
-    --controller-voters 1@127.0.0.1:9093,2@127.0.0.1:9095,3@127.0.0.1:9097   # cluster (experimental)`,
+    --controller-voters 1@127.0.0.1:9093,2@127.0.0.1:9095,3@127.0.0.1:9097   # one of three`,
     )
     .action(async (opts: Record<string, string | undefined>) => {
       // Loaded lazily: the CLI is otherwise built only on the client library.
