@@ -31,8 +31,6 @@ import type { Outcome, TopicCatalog } from './topic-manager.js';
 
 /** The metadata quorum's directory inside the data directory. */
 export const CLUSTER_METADATA_DIR = '__cluster_metadata';
-/** How often the controller moves leadership back to preferred replicas. */
-const preferredLeaderCheckMs = 10_000;
 /** Metadata requests from client APIs wait this long for the quorum. */
 const submitTimeoutMs = 30_000;
 
@@ -78,7 +76,10 @@ export class ClusterMode {
       },
       sessionTimeoutMs: this.config.brokerSessionTimeoutMs,
       heartbeatIntervalMs: this.config.brokerHeartbeatIntervalMs,
-      preferredLeaderCheckMs,
+      // Off: never (auto.leader.rebalance.enable=false).
+      preferredLeaderCheckMs: this.config.autoLeaderRebalance
+        ? this.config.leaderImbalanceCheckIntervalSeconds * 1000
+        : 0,
       replicas: {
         openLog: (topic, partition) => this.openLog(topic, partition),
         deleteTopicLogs: async (topic) => {

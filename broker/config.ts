@@ -75,6 +75,10 @@ export interface BrokerConfig {
   /** Cluster mode: a broker that does not heartbeat for this long is fenced. */
   brokerSessionTimeoutMs: number;
   brokerHeartbeatIntervalMs: number;
+  /** Move partition leadership back to preferred replicas when they return (auto.leader.rebalance.enable). */
+  autoLeaderRebalance: boolean;
+  /** How often the controller checks for partitions not led by their preferred replica. */
+  leaderImbalanceCheckIntervalSeconds: number;
   /** Cluster mode: a follower this far behind the leader's log end leaves the ISR. */
   replicaLagTimeMaxMs: number;
   logLevel: string;
@@ -121,6 +125,8 @@ export const brokerConfigDefaults: BrokerConfig = {
   brokerSessionTimeoutMs: 9_000,
   brokerHeartbeatIntervalMs: 2_000,
   replicaLagTimeMaxMs: 30_000,
+  autoLeaderRebalance: true,
+  leaderImbalanceCheckIntervalSeconds: 10,
   logLevel: 'info',
 };
 
@@ -131,6 +137,8 @@ const kafkaNames: Record<string, keyof BrokerConfig> = {
   'node.id': 'nodeId',
   'broker.id': 'nodeId',
   'auto.create.topics.enable': 'autoCreateTopics',
+  'auto.leader.rebalance.enable': 'autoLeaderRebalance',
+  'leader.imbalance.check.interval.seconds': 'leaderImbalanceCheckIntervalSeconds',
   'num.partitions': 'defaultPartitions',
   'default.replication.factor': 'defaultReplicationFactor',
   'socket.request.max.bytes': 'socketRequestBytesMax',
@@ -224,6 +232,7 @@ export function validateConfig(c: BrokerConfig): BrokerConfig {
     'brokerHeartbeatIntervalMs',
     'replicaLagTimeMaxMs',
     'offsetsTopicReplicationFactor',
+    'leaderImbalanceCheckIntervalSeconds',
   ];
   for (const k of positive) {
     if ((c[k] as number) <= 0) throw new ConfigError(`${k} must be greater than 0, got ${c[k]}`);

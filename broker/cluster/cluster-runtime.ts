@@ -46,7 +46,7 @@ export interface ClusterRuntimeOptions<L extends ReplicaLog> {
   sessionTimeoutMs: number;
   /** broker.heartbeat.interval.ms. */
   heartbeatIntervalMs: number;
-  /** How often the controller moves leadership back to preferred replicas. */
+  /** How often the controller moves leadership back to preferred replicas; 0: never. */
   preferredLeaderCheckMs: number;
   replicas: Omit<ReplicaManagerOptions<L>, 'brokerId' | 'alterPartition' | 'log' | 'now'>;
   now?: () => number;
@@ -136,7 +136,8 @@ export class ClusterRuntime<L extends ReplicaLog> extends EventEmitter<ClusterRu
     rt.timers.push(
       setInterval(() => rt.controllerDuties(), Math.max(50, Math.floor(o.heartbeatIntervalMs / 2))),
     );
-    rt.timers.push(setInterval(() => rt.electPreferredLeaders(), o.preferredLeaderCheckMs));
+    if (o.preferredLeaderCheckMs > 0)
+      rt.timers.push(setInterval(() => rt.electPreferredLeaders(), o.preferredLeaderCheckMs));
     rt.timers.push(
       setInterval(() => rt.replicas.maintainIsr(), Math.max(100, Math.floor(o.heartbeatIntervalMs / 2))),
     );

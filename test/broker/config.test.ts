@@ -125,3 +125,15 @@ t.test('cluster mode: controller.quorum.voters is parsed and checked with clear 
     9093,
   );
 });
+
+t.test('leader rebalancing settings take Kafka names and are checked', async (t) => {
+  const c = resolveBrokerConfig({
+    env: { SAMSA_AUTO_LEADER_REBALANCE: 'false' },
+    flags: { 'leader.imbalance.check.interval.seconds': '30' },
+  });
+  t.equal(c.autoLeaderRebalance, false);
+  t.equal(c.leaderImbalanceCheckIntervalSeconds, 30);
+  t.throws(() => resolveBrokerConfig({ env: {}, flags: { leaderImbalanceCheckIntervalSeconds: '0' } }), {
+    message: /leaderImbalanceCheckIntervalSeconds must be greater than 0/,
+  });
+});
