@@ -19,6 +19,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ErrorCode as E } from '../protocol/error-codes.js';
+import { writeFileAtomic } from '../storage/checkpoint.js';
+import { nodeFs } from '../storage/fs.js';
 import type { LogManager } from '../storage/log-manager.js';
 import type { PartitionLog } from '../storage/partition-log.js';
 import { ClusterRuntime } from './cluster/cluster-runtime.js';
@@ -31,6 +33,8 @@ import type { Outcome, TopicCatalog } from './topic-manager.js';
 
 /** The metadata quorum's directory inside the data directory. */
 export const CLUSTER_METADATA_DIR = '__cluster_metadata';
+/** In {@link CLUSTER_METADATA_DIR}: present once a quorum of one has adopted the local topics. */
+const ADOPTED_MARKER = 'local-topics-adopted';
 /** Metadata requests from client APIs wait this long for the quorum. */
 const submitTimeoutMs = 30_000;
 
@@ -64,7 +68,7 @@ export class ClusterMode {
     const own = voters.get(this.config.nodeId)!;
     const log = this.log.child({ component: 'cluster' });
     const metadataDir = join(this.dataDir, CLUSTER_METADATA_DIR);
-    const firstStart = !existsSync(metadataDir);
+    const adoptedMarker = join(metadataDir, ADOPTED_MARKER);
     const rt = await ClusterRuntime.start<PartitionLog>({
       brokerId: this.config.nodeId,
       endpoint,
@@ -98,7 +102,11 @@ export class ClusterMode {
     });
     const epoch = await rt.register();
     log.info({ brokerId: this.config.nodeId, brokerEpoch: epoch }, 'registered with the metadata quorum');
-    if (firstStart && voters.size === 1) await this.adoptLocalTopics(rt, log);
+    if (voters.size === 1 && !existsSync(adoptedMarker)) {
+      await this.adoptLocalTopics(rt, log);
+      // Written once every local topic is in the image: a crash before it adopts the rest on restart.
+      writeFileAtomic(nodeFs, adoptedMarker, Buffer.from(`${new Date().toISOString()}\n`));
+    }
     // Serve once the controller has let this broker in (unfenced), with its partition roles carried out.
     await this.waitForImage(
       'this broker to be unfenced',
@@ -136,9 +144,10 @@ export class ClusterMode {
   }
 
   /**
-   * A data directory from before the metadata quorum (or copied in) holds topics the quorum has
-   * never heard of: on the quorum's first start, a quorum of one takes them over as they are —
-   * same partition count and configs, this node their only replica.
+   * A data directory from before the metadata quorum holds topics the quorum has never heard
+   * of: on its first start, a quorum of one takes them over as they are — same partition count
+   * and configs, this node their only replica. Afterwards a marker file says it is done, so a
+   * topic deleted later is not adopted again from leftover files.
    */
   private async adoptLocalTopics(rt: ClusterRuntime<PartitionLog>, log: Logger): Promise<void> {
     for (const [name, meta] of this.logs.topics()) {

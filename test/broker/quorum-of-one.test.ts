@@ -55,6 +55,10 @@ t.test('a broker alone is its own quorum and adopts a data directory from before
   let broker = await start();
   t.teardown(() => broker.close());
   t.ok(existsSync(join(dataDir, CLUSTER_METADATA_DIR)), 'the metadata log lives in the data directory');
+  t.ok(
+    existsSync(join(dataDir, CLUSTER_METADATA_DIR, 'local-topics-adopted')),
+    'adoption is marked done once every local topic is in the quorum',
+  );
   t.equal(broker.core.controllerId(), 1, 'this node is the controller');
   t.same(
     broker.core.brokers().map((b) => b.nodeId),
