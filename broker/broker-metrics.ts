@@ -1,6 +1,7 @@
 /**
  * The broker's metrics: traffic per topic, requests per API with latency, errors, connections,
- * partitions with sizes, offsets and high watermarks, consumer-group lag, and process stats.
+ * partitions with sizes, offsets and high watermarks, replication (controller, leaders,
+ * under-replicated and offline partitions), consumer-group lag, and process stats.
  */
 import { apiKeyName } from '../protocol/api-keys.js';
 import { Registry } from './metrics.js';
@@ -24,6 +25,18 @@ export interface GroupLagView {
   topic: string;
   partition: number;
   lag: number;
+}
+
+/** This broker's part in the cluster, as Kafka's replication gauges count it. */
+export interface ClusterView {
+  /** Is this broker the active controller (the metadata quorum's leader)? */
+  controller: boolean;
+  /** Partitions this broker leads. */
+  leaderPartitions: number;
+  /** Partitions this broker leads whose ISR is smaller than their replica set. */
+  underReplicatedPartitions: number;
+  /** Partitions without a leader (counted by the controller only, as Kafka does). */
+  offlinePartitions: number;
 }
 
 export class BrokerMetrics {
@@ -64,8 +77,25 @@ export class BrokerMetrics {
     connections: () => number;
     partitions: () => PartitionView[];
     groupLag: () => GroupLagView[];
+    cluster: () => ClusterView;
   }) {
     const r = this.registry;
+    r.gauge('samsa_active_controller', '1 on the active controller, else 0', () => [
+      { labels: {}, value: sources.cluster().controller ? 1 : 0 },
+    ]);
+    r.gauge('samsa_leader_partitions', 'Partitions this broker leads', () => [
+      { labels: {}, value: sources.cluster().leaderPartitions },
+    ]);
+    r.gauge(
+      'samsa_under_replicated_partitions',
+      'Partitions led here whose in-sync replicas are fewer than their replicas',
+      () => [{ labels: {}, value: sources.cluster().underReplicatedPartitions }],
+    );
+    r.gauge(
+      'samsa_offline_partitions',
+      'Partitions without a leader (on the active controller; else 0)',
+      () => [{ labels: {}, value: sources.cluster().offlinePartitions }],
+    );
     r.gauge('samsa_connections', 'Open client connections', () => [
       { labels: {}, value: sources.connections() },
     ]);

@@ -90,6 +90,7 @@ export async function startBroker(options: Partial<BrokerConfig> & { logger?: Lo
         highWatermark: l.highWatermark,
       })),
     groupLag: () => (core.groups ? groupLag(core.groups, topics) : []),
+    cluster: () => cluster.view(),
   });
   const core: BrokerCore = {
     config,

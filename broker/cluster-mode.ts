@@ -23,6 +23,7 @@ import { writeFileAtomic } from '../storage/checkpoint.js';
 import { nodeFs } from '../storage/fs.js';
 import type { LogManager } from '../storage/log-manager.js';
 import type { PartitionLog } from '../storage/partition-log.js';
+import type { ClusterView } from './broker-metrics.js';
 import { ClusterRuntime } from './cluster/cluster-runtime.js';
 import type { MetadataImage } from './cluster/metadata-image.js';
 import type { MetadataRequest } from './cluster/metadata-records.js';
@@ -204,6 +205,29 @@ export class ClusterMode {
     for (const b of image.brokers.values())
       if (!b.fenced) out.push({ nodeId: b.brokerId, host: b.host, port: b.port, rack: b.rack });
     return out.sort((a, b) => a.nodeId - b.nodeId);
+  }
+
+  /** This broker's part in the cluster for the metrics (see {@link ClusterView}). */
+  view(): ClusterView {
+    const rt = this.runtime;
+    const view = {
+      controller: false,
+      leaderPartitions: 0,
+      underReplicatedPartitions: 0,
+      offlinePartitions: 0,
+    };
+    if (!rt) return view;
+    view.controller = rt.isController();
+    for (const t of rt.image.topics.values())
+      for (const p of t.partitions) {
+        if (p.leader < 0) {
+          if (view.controller) view.offlinePartitions++;
+        } else if (p.leader === this.config.nodeId) {
+          view.leaderPartitions++;
+          if (p.isr.length < p.replicas.length) view.underReplicatedPartitions++;
+        }
+      }
+    return view;
   }
 
   /** The active controller (the metadata quorum's leader), -1 when there is none. */

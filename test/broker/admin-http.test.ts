@@ -45,6 +45,10 @@ t.test('admin HTTP: health, readiness, JSON views, Prometheus metrics that move'
   const offsetsPartitions = 50;
   t.equal(before.value('samsa_partitions'), 2 + offsetsPartitions, "m's two and __consumer_offsets' fifty");
   t.ok(Number.isNaN(before.value('samsa_topic_records_in_total', { topic: 'm' })), 'no records yet');
+  t.equal(before.value('samsa_active_controller'), 1, 'a broker alone is the active controller');
+  t.equal(before.value('samsa_leader_partitions'), 2 + offsetsPartitions, 'and leads every partition');
+  t.equal(before.value('samsa_under_replicated_partitions'), 0);
+  t.equal(before.value('samsa_offline_partitions'), 0);
 
   const records = encodeRecordBatch({ records: [{ value: Buffer.from('a') }, { value: Buffer.from('b') }] });
   await client.request(0, 7, {
