@@ -74,6 +74,11 @@ export class ClusterGroups {
     const all = () =>
       this.coordinator.ledPartitions.length === this.coordinator.config.offsetsTopicPartitions;
     for (;;) {
+      const topic = this.cluster.image?.topics.get(OFFSETS_TOPIC);
+      if (topic && !this.partitionCountMatches(topic.partitions.length))
+        throw new Error(
+          `${OFFSETS_TOPIC} has ${topic.partitions.length} partitions but offsets.topic.num.partitions is ${this.coordinator.config.offsetsTopicPartitions}; set offsets.topic.num.partitions=${topic.partitions.length}`,
+        );
       this.followLeadership();
       await this.chain;
       if (all() && this.coordinator.ledPartitions.every((p) => this.coordinator.coordinatesPartition(p)))
@@ -169,7 +174,7 @@ export class ClusterGroups {
     }
     this.creating = true;
     this.cluster.catalog
-      .create(OFFSETS_TOPIC, this.config.offsetsTopicPartitions, replicationFactor, {
+      .create(OFFSETS_TOPIC, this.coordinator.config.offsetsTopicPartitions, replicationFactor, {
         'cleanup.policy': 'compact',
         'segment.bytes': String(OFFSETS_SEGMENT_BYTES),
       })
@@ -182,7 +187,7 @@ export class ClusterGroups {
             );
           else if (r.errorCode === 0)
             this.log.info(
-              { partitions: this.config.offsetsTopicPartitions, replicationFactor },
+              { partitions: this.coordinator.config.offsetsTopicPartitions, replicationFactor },
               `created ${OFFSETS_TOPIC}`,
             );
         },

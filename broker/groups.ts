@@ -22,8 +22,16 @@ export async function startGroupCoordinator(
   topics: TopicManager,
   log: Logger,
 ): Promise<GroupCoordinator> {
+  // The partition count of __consumer_offsets never changes once the topic exists: a local
+  // replica of it says what it is, whatever offsets.topic.num.partitions says now.
+  const existing = topics.logs.topicMetadata(OFFSETS_TOPIC)?.partitions;
+  if (existing !== undefined && existing !== config.offsetsTopicPartitions)
+    log.warn(
+      { configured: config.offsetsTopicPartitions, existing },
+      `${OFFSETS_TOPIC} has ${existing} partitions; offsets.topic.num.partitions cannot change once set — using ${existing}`,
+    );
   const coordinator = new GroupCoordinator({
-    config: groupConfigFromBroker(config),
+    config: { ...groupConfigFromBroker(config), offsetsTopicPartitions: existing ?? config.offsetsTopicPartitions },
     loadOnLeadership: true,
     topicExists: (topic, p) => topics.exists(topic) && p >= 0 && p < topics.partitionCount(topic),
     logger: log.child({ component: 'group-coordinator' }),

@@ -33,8 +33,9 @@ async function legacyDataDir(dir: string): Promise<void> {
       }),
       { leaderEpoch: 0 },
     );
-  await logs.createTopic('__consumer_offsets', 50, { 'cleanup.policy': 'compact' });
-  const p = partitionForGroup('legacy-group', 50);
+  // Fewer partitions than offsets.topic.num.partitions (50): the existing count stays.
+  await logs.createTopic('__consumer_offsets', 10, { 'cleanup.policy': 'compact' });
+  const p = partitionForGroup('legacy-group', 10);
   await new PartitionGroupLog({ log: logs.log('__consumer_offsets', p)! }).append([
     offsetRecord('legacy-group', 'legacy', 1, {
       offset: 3,
@@ -92,6 +93,11 @@ t.test('a broker alone is its own quorum and adopts a data directory from before
     committed.filter((o) => o.offset >= 0).map((o) => [o.partition, o.offset]),
     [[1, 3]],
     'committed group offsets are kept',
+  );
+  t.equal(
+    broker.core.groups?.config.offsetsTopicPartitions,
+    10,
+    '__consumer_offsets keeps its 10 partitions',
   );
 
   // Deleted, then restarted: the quorum remembers the deletion; nothing is adopted again.
