@@ -1,11 +1,5 @@
-/**
- * Leader epochs as a single broker sees them. Until the cluster layer hands out leadership,
- * this broker leads every partition at epoch {@link SINGLE_NODE_LEADER_EPOCH}; every handler
- * that stamps or checks an epoch takes it from here.
- */
+/** Checking the leader epoch a request names against a partition's current one. */
 import { ErrorCode as E } from '../protocol/error-codes.js';
-
-export const SINGLE_NODE_LEADER_EPOCH = 0;
 
 /**
  * The error for a request that names `requested` as the current leader epoch (-1: not given)
