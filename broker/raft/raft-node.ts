@@ -22,6 +22,11 @@
  * an election timeout steps down); snapshots and InstallSnapshot; read-index for linearizable
  * reads. Static voter set; a single voter is a quorum of one on the same code path.
  *
+ * Observers (learners): a node whose id is not among the voters follows the log like a
+ * follower but never campaigns or votes. A leader replicates to the observers it was told of
+ * (`addObserver`, from their announcements) and leaves them out of commit, check-quorum and
+ * read-index counting, so they can neither help nor block progress.
+ *
  * Single-threaded; not re-entrant.
  */
 import { NotLeaderError, RaftError } from './raft-errors.js';
@@ -71,7 +76,7 @@ export interface RaftInitialState {
 
 export interface RaftNodeConfig {
   id: NodeId;
-  /** Every voter's id, this node's included. Static. */
+  /** Every voter's id (this node's too, unless it is an observer). Static. */
   voters: readonly NodeId[];
   /** Source of randomness in [0, 1) for election timeouts (seeded in the simulation). */
   random: () => number;
@@ -117,7 +122,12 @@ interface PendingRead {
 export class RaftNode {
   readonly id: NodeId;
   readonly voters: readonly NodeId[];
+  /** False for an observer: it follows the log, never campaigns, never votes. */
+  readonly isVoter: boolean;
+  /** The other voters. */
   private readonly peers: NodeId[];
+  /** Observers this node replicates to when it leads (told by the driver). */
+  private readonly observers = new Set<NodeId>();
   private readonly quorum: number;
   private readonly random: () => number;
   readonly electionTicks: number;
@@ -170,10 +180,10 @@ export class RaftNode {
       throw new Error(`node id ${config.id} must be a positive integer`);
     if (voters.some((v) => !Number.isInteger(v) || v <= 0))
       throw new Error(`voter ids must be positive integers: ${voters}`);
-    if (!voters.includes(config.id))
-      throw new Error(`node ${config.id} is not among the voters ${voters.join(',')}`);
+    if (voters.length === 0) throw new Error('a Raft group needs at least one voter');
     this.id = config.id;
     this.voters = voters;
+    this.isVoter = voters.includes(config.id);
     this.peers = voters.filter((v) => v !== config.id);
     this.quorum = Math.floor(voters.length / 2) + 1;
     this.random = config.random;
@@ -251,6 +261,38 @@ export class RaftNode {
     if (index <= this.snapIndex || index > this.lastIndex()) return undefined;
     return this.entries[index - this.snapIndex - 1];
   }
+  /**
+   * An observer announced itself: replicate to it when leading (from now, or from the next
+   * election). Voters and this node are ignored. True when it was not known before.
+   */
+  addObserver(id: NodeId): boolean {
+    if (
+      !Number.isInteger(id) ||
+      id <= 0 ||
+      id === this.id ||
+      this.voters.includes(id) ||
+      this.observers.has(id)
+    )
+      return false;
+    this.observers.add(id);
+    if (this._role === 'leader') {
+      this.progress.set(id, new Progress(this.lastIndex() + 1));
+      this.sendAppend(id);
+    }
+    return true;
+  }
+
+  /** Stop replicating to an observer (it went silent). */
+  removeObserver(id: NodeId): void {
+    if (!this.observers.delete(id)) return;
+    this.progress.delete(id);
+  }
+
+  /** The observers this node knows of. */
+  get observerIds(): NodeId[] {
+    return [...this.observers];
+  }
+
   /** A follower's replication state as the leader sees it (tests, metrics). */
   progressOf(id: NodeId): { match: number; next: number; state: string; inflight: number } | undefined {
     const p = this.progress.get(id);
@@ -262,7 +304,8 @@ export class RaftNode {
   /** Advance logical time by one tick. */
   tick(): void {
     if (this._role === 'leader') this.tickLeader();
-    else this.tickElection();
+    else if (this.isVoter) this.tickElection();
+    else this.electionElapsed++; // an observer never campaigns
   }
 
   /**
@@ -315,9 +358,17 @@ export class RaftNode {
     return id;
   }
 
-  /** Handle a message from a peer. Messages not addressed to this node or from non-voters are ignored. */
+  /**
+   * Handle a message from a peer. Ignored: messages not addressed to this node, from nodes that
+   * are neither voters nor known observers, and (pre-)votes on an observer.
+   */
   step(m: Message): void {
-    if (m.to !== this.id || m.from === this.id || !this.peers.includes(m.from)) return;
+    if (m.to !== this.id || m.from === this.id) return;
+    const fromVoter = this.voters.includes(m.from);
+    if (!fromVoter && !this.observers.has(m.from)) return;
+    // Observers only answer a leader's replication; anything else from them is ignored.
+    if (!fromVoter && m.type !== 'appendResp' && m.type !== 'heartbeatResp') return;
+    if (!this.isVoter && (m.type === 'preVote' || m.type === 'vote')) return;
     if (m.term > this._term) {
       if (m.type === 'preVote' || m.type === 'vote') {
         // Leader stickiness: a node that heard from a live leader within the election timeout
@@ -515,7 +566,8 @@ export class RaftNode {
     this.reset(this._term);
     this._role = 'leader';
     this._lead = this.id;
-    for (const p of this.peers) this.progress.set(p, new Progress(this.lastIndex() + 1));
+    for (const p of [...this.peers, ...this.observers])
+      this.progress.set(p, new Progress(this.lastIndex() + 1));
     this.leaderStartIndex = this.lastIndex() + 1;
     this.appendAsLeader({
       index: this.lastIndex() + 1,
@@ -630,8 +682,8 @@ export class RaftNode {
 
   private quorumActive(): boolean {
     let active = 1;
-    for (const pr of this.progress.values()) {
-      if (pr.recentActive) active++;
+    for (const [id, pr] of this.progress) {
+      if (pr.recentActive && this.countsTowardQuorum(id)) active++;
       pr.recentActive = false;
     }
     return active >= this.quorum;
@@ -681,6 +733,14 @@ export class RaftNode {
     if (index > this._commit) this._commit = index;
   }
 
+  /**
+   * Does this peer's progress count toward a quorum (commit, check-quorum, read-index)? Voters
+   * do, observers do not. Overridden only by a broken variant in the tests.
+   */
+  protected countsTowardQuorum(id: NodeId): boolean {
+    return !this.observers.has(id);
+  }
+
   /** Overridden only by a deliberately broken variant in the tests, to prove the simulation catches it. */
   protected mayCommitByCounting(index: number): boolean {
     return this.termAt(index) === this._term;
@@ -695,7 +755,7 @@ export class RaftNode {
 
   private maybeCommit(): boolean {
     const matches = [this.lastIndex()];
-    for (const pr of this.progress.values()) matches.push(pr.match);
+    for (const [id, pr] of this.progress) if (this.countsTowardQuorum(id)) matches.push(pr.match);
     matches.sort((a, b) => b - a);
     const index = matches[this.quorum - 1]!;
     if (index <= this._commit || !this.mayCommitByCounting(index)) return false;
@@ -718,13 +778,12 @@ export class RaftNode {
   }
 
   private broadcastAppend(): void {
-    for (const p of this.peers) this.sendAppend(p);
+    for (const p of this.progress.keys()) this.sendAppend(p);
   }
 
   private broadcastHeartbeat(): void {
     const ctx = this.pendingReads.length > 0 ? this.readSeq : 0;
-    for (const p of this.peers) {
-      const pr = this.progress.get(p)!;
+    for (const [p, pr] of this.progress) {
       const hb: Heartbeat = {
         type: 'heartbeat',
         from: this.id,
@@ -779,7 +838,8 @@ export class RaftNode {
   }
 
   private handleAppendResponse(m: AppendResponse): void {
-    const pr = this.progress.get(m.from)!;
+    const pr = this.progress.get(m.from);
+    if (!pr) return; // an observer dropped meanwhile
     pr.recentActive = true;
     if (m.reject) {
       let matchHint = m.hintIndex;
@@ -805,12 +865,13 @@ export class RaftNode {
   }
 
   private handleHeartbeatResponse(m: HeartbeatResponse): void {
-    const pr = this.progress.get(m.from)!;
+    const pr = this.progress.get(m.from);
+    if (!pr) return;
     pr.recentActive = true;
     pr.probeSent = false;
     pr.freeOneInflight();
     if (pr.match < this.lastIndex()) this.sendAppend(m.from);
-    if (m.ctx > 0) this.ackRead(m.from, m.ctx);
+    if (m.ctx > 0 && this.countsTowardQuorum(m.from)) this.ackRead(m.from, m.ctx);
   }
 
   private startRead(id: number): void {

@@ -4,6 +4,7 @@
  * RAFT_SIM_SEED_BASE where they start, RAFT_SIM_SEED replays exactly one.
  */
 import t from 'tap';
+import { RaftNode } from '../../../broker/raft/raft-node.js';
 import { runSimulation, type SimOptions } from './simulation.js';
 
 const SEEDS_DEFAULT = 2000;
@@ -23,15 +24,17 @@ t.test('every seed keeps Raft safe and live', async (t) => {
   let crashes = 0;
   let snapshots = 0;
   let reads = 0;
+  let withObservers = 0;
   for (const seed of list) {
     const r = runSimulation({ seed });
+    if (r.stats.observers > 0) withObservers++;
     committed += r.stats.committed;
     crashes += r.stats.crashes;
     snapshots += r.stats.snapshotsInstalled;
     reads += r.stats.readsConfirmed;
     if (r.violation) {
       failures.push(
-        `seed ${seed} (${r.stats.nodes} nodes): ${r.violation}\n  replay: ${replayCommand(seed)}`,
+        `seed ${seed} (${r.stats.nodes} voters, ${r.stats.observers} observers): ${r.violation}\n  replay: ${replayCommand(seed)}`,
       );
       if (failures.length >= 5) break;
     }
@@ -43,6 +46,7 @@ t.test('every seed keeps Raft safe and live', async (t) => {
   t.ok(crashes >= list.length, `crashes: ${crashes}`);
   if (list.length >= 50) t.ok(snapshots > 0, `snapshots installed: ${snapshots}`);
   t.ok(reads > 0, `linearizable reads confirmed: ${reads}`);
+  if (list.length >= 50) t.ok(withObservers >= list.length / 4, `runs with observers: ${withObservers}`);
   t.comment(`${list.length} seeds in ${Date.now() - started} ms`);
 });
 
@@ -76,5 +80,19 @@ t.test('the checker catches a disk that forgets the vote on restart', async (t) 
 t.test('the checker catches a driver that sends before the Ready is durable', async (t) => {
   const f = firstFailure({ sendBeforeSync: true }, 500);
   t.ok(f, 'a violation was found');
+  t.comment(`caught at seed ${f?.seed}: ${f?.violation}`);
+});
+
+/** Broken on purpose: observers' progress counts toward the commit quorum. */
+class ObserversCountNode extends RaftNode {
+  protected override countsTowardQuorum(): boolean {
+    return true;
+  }
+}
+
+t.test('the checker catches a leader that counts observers toward the quorum', async (t) => {
+  const f = firstFailure({ makeNode: (c, i) => new ObserversCountNode(c, i) }, 500);
+  t.ok(f, 'a violation was found');
+  t.match(f?.violation, /lacks committed entry|applied entry .* but term/);
   t.comment(`caught at seed ${f?.seed}: ${f?.violation}`);
 });

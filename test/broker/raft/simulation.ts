@@ -9,6 +9,9 @@
  *     including one-way ones, changing every few hundred ticks;
  *   - crashes at any moment (between a write and its sync too) and restarts after a while;
  *   - clients proposing and reading throughout.
+ * Half the runs add one or two observers (non-voters), announced to each voter a little after
+ * it starts; they are crashed and partitioned like the voters, must never campaign, vote or
+ * lead, and must apply the same sequence.
  * Invariants are checked as the run goes: at most one leader per term; a committed entry (any
  * index some node applied) is never changed and every new leader holds all of them; every node
  * applies the same contiguous sequence and its state machine passes through the same states
@@ -42,6 +45,7 @@ export interface SimResult {
   violation: string | undefined;
   stats: {
     nodes: number;
+    observers: number;
     events: number;
     elections: number;
     committed: number;
@@ -180,6 +184,10 @@ export function runSimulation(opts: SimOptions): SimResult {
   const makeNode = opts.makeNode ?? ((c, i) => new RaftNode(c, i));
   const n = rand() < 0.6 ? 3 : 5;
   const voters = Array.from({ length: n }, (_, i) => i + 1);
+  const observerCount = rand() < 0.5 ? 0 : 1 + Math.floor(rand() * 2);
+  const observers = Array.from({ length: observerCount }, (_, i) => n + i + 1);
+  const everyone = [...voters, ...observers];
+  const isObserver = (id: NodeId): boolean => id > n;
   const queue = new EventQueue();
   let now = 0;
   let events = 0;
@@ -206,7 +214,7 @@ export function runSimulation(opts: SimOptions): SimResult {
     throw new Violation(`t=${now} (tick ${Math.floor(now / TICK)}): ${what}`);
   };
 
-  const nodes: SimNode[] = voters.map((id) => ({
+  const nodes: SimNode[] = everyone.map((id) => ({
     id,
     node: undefined,
     storage: new MemoryStorage(),
@@ -253,6 +261,14 @@ export function runSimulation(opts: SimOptions): SimResult {
     );
     const phase = 1 + Math.floor(rand() * (TICK - 1));
     const inc = s.incarnation;
+    // Observers announce themselves; each announcement reaches this voter after a while.
+    if (!isObserver(s.id))
+      for (const o of observers)
+        queue.push(now + 1 + Math.floor(rand() * 20 * TICK), () => {
+          if (s.incarnation !== inc || !s.node) return;
+          s.node.addObserver(o);
+          afterInput(s);
+        });
     const tickLoop = (): void => {
       if (s.incarnation !== inc || !s.node) return;
       s.node.tick();
@@ -279,6 +295,8 @@ export function runSimulation(opts: SimOptions): SimResult {
   };
 
   const send = (m: Message): void => {
+    if (isObserver(m.from) && m.type !== 'appendResp' && m.type !== 'heartbeatResp')
+      fail(`observer ${m.from} sent a ${m.type} message`);
     if (blocked.has(`${m.from}>${m.to}`) || rand() < dropRate) return;
     const copies = rand() < dupRate ? 2 : 1;
     for (let i = 0; i < copies; i++) {
@@ -290,6 +308,7 @@ export function runSimulation(opts: SimOptions): SimResult {
 
   const checkLeader = (s: SimNode): void => {
     const node = s.node!;
+    if (isObserver(s.id) && node.role !== 'follower') fail(`observer ${s.id} became ${node.role}`);
     if (node.role !== 'leader') return;
     const known = leaderOfTerm.get(node.term);
     if (known === undefined) {
@@ -433,13 +452,13 @@ export function runSimulation(opts: SimOptions): SimResult {
       delayMax = 1 + Math.floor(rand() * 3 * TICK);
     } else if (r < 0.75) {
       // a partition into two sides
-      const side = voters.map(() => rand() < 0.5);
-      for (const a of voters)
-        for (const b of voters) if (side[a - 1] !== side[b - 1]) blocked.add(`${a}>${b}`);
+      const side = everyone.map(() => rand() < 0.5);
+      for (const a of everyone)
+        for (const b of everyone) if (side[a - 1] !== side[b - 1]) blocked.add(`${a}>${b}`);
     } else if (r < 0.85) {
       // isolate the leader
       const l = leaderNow();
-      for (const b of voters) {
+      for (const b of everyone) {
         if (l && b !== l.id) {
           blocked.add(`${l.id}>${b}`);
           blocked.add(`${b}>${l.id}`);
@@ -447,7 +466,8 @@ export function runSimulation(opts: SimOptions): SimResult {
       }
     } else {
       // one-way links
-      for (const a of voters) for (const b of voters) if (a !== b && rand() < 0.3) blocked.add(`${a}>${b}`);
+      for (const a of everyone)
+        for (const b of everyone) if (a !== b && rand() < 0.3) blocked.add(`${a}>${b}`);
     }
     queue.push(now + (10 + Math.floor(rand() * 60)) * TICK, faultLoop);
   };
@@ -458,7 +478,9 @@ export function runSimulation(opts: SimOptions): SimResult {
     if (rand() < 0.35) {
       const r = rand();
       const victim =
-        r < 0.3 ? (leaderNow() ?? nodes[Math.floor(rand() * n)]!) : nodes[Math.floor(rand() * n)]!;
+        r < 0.3
+          ? (leaderNow() ?? nodes[Math.floor(rand() * nodes.length)]!)
+          : nodes[Math.floor(rand() * nodes.length)]!;
       if (victim.node) {
         crash(victim);
         const inc = victim.incarnation;
@@ -488,7 +510,7 @@ export function runSimulation(opts: SimOptions): SimResult {
           (s) =>
             `${s.id}:${s.node?.role}/t${s.node?.term}/c${s.node?.commitIndex}/a${s.applied}/l${s.node?.lastIndex()}` +
             (s.node?.role === 'leader'
-              ? `[${voters.map((v) => JSON.stringify(s.node!.progressOf(v) ?? null)).join(',')}]`
+              ? `[${everyone.map((v) => JSON.stringify(s.node!.progressOf(v) ?? null)).join(',')}]`
               : ''),
         );
         fail(`no progress ${LIVENESS_TICKS_MAX} ticks after the network healed (${roles.join(' ')})`);
@@ -542,6 +564,7 @@ export function runSimulation(opts: SimOptions): SimResult {
     violation,
     stats: {
       nodes: n,
+      observers: observerCount,
       events,
       elections,
       committed: committedCount,
