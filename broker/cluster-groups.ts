@@ -66,13 +66,19 @@ export class ClusterGroups {
   }
 
   /**
-   * Resolves once this broker coordinates every __consumer_offsets partition (a quorum of one
-   * at startup: groups work as soon as the broker is up), or rejects after `timeoutMs`.
+   * Resolves once __consumer_offsets exists and this broker coordinates every partition of it
+   * that it leads (a quorum of one at startup: groups work as soon as the broker is up), or
+   * rejects after `timeoutMs`.
    */
   async ready(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    const all = () =>
-      this.coordinator.ledPartitions.length === this.coordinator.config.offsetsTopicPartitions;
+    const authority = this.cluster.authority;
+    const loaded = (count: number) => {
+      for (let p = 0; p < count; p++)
+        if (authority.leaderError(OFFSETS_TOPIC, p, -1) === 0 && !this.coordinator.coordinatesPartition(p))
+          return false;
+      return true;
+    };
     for (;;) {
       const topic = this.cluster.image?.topics.get(OFFSETS_TOPIC);
       if (topic && !this.partitionCountMatches(topic.partitions.length))
@@ -81,8 +87,8 @@ export class ClusterGroups {
         );
       this.followLeadership();
       await this.chain;
-      if (all() && this.coordinator.ledPartitions.every((p) => this.coordinator.coordinatesPartition(p)))
-        return;
+      const count = this.cluster.image?.topics.get(OFFSETS_TOPIC)?.partitions.length;
+      if (count !== undefined && loaded(count)) return;
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`${OFFSETS_TOPIC} was not ready after ${timeoutMs} ms`);
       await new Promise<void>((resolve) => {
@@ -160,9 +166,11 @@ export class ClusterGroups {
   /** Create __consumer_offsets once enough brokers are live to hold its replicas. */
   private createOffsetsTopic(): void {
     if (this.creating) return;
+    // Capped at the brokers there are: the voters at least (all expected to register), more
+    // when observers are live too.
     const voters = quorumVoters(this.config).size;
-    const replicationFactor = Math.min(this.config.offsetsTopicReplicationFactor, voters);
     const live = this.cluster.catalog.liveBrokerIds().length;
+    const replicationFactor = Math.min(this.config.offsetsTopicReplicationFactor, Math.max(voters, live));
     if (live < replicationFactor) {
       if (this.waitingLogged) return;
       this.waitingLogged = true;

@@ -66,7 +66,9 @@ export class ClusterMode {
   /** Join the quorum, then register this broker reachable at `endpoint` and wait until that is applied. */
   async start(endpoint: { host: string; port: number }): Promise<void> {
     const voters = quorumVoters(this.config);
-    const own = voters.get(this.config.nodeId)!;
+    // A broker that is not a voter is an observer, on controller.port (unset: any free port).
+    const own = voters.get(this.config.nodeId);
+    const controllerPort = own?.port ?? Math.max(0, this.config.controllerPort);
     const log = this.log.child({ component: 'cluster' });
     const metadataDir = join(this.dataDir, CLUSTER_METADATA_DIR);
     const adoptedMarker = join(metadataDir, ADOPTED_MARKER);
@@ -76,7 +78,8 @@ export class ClusterMode {
       raft: {
         dir: metadataDir,
         host: this.config.host,
-        port: own.port,
+        port: controllerPort,
+        advertisedHost: this.config.advertisedHost ?? this.config.host,
         voters,
       },
       sessionTimeoutMs: this.config.brokerSessionTimeoutMs,
@@ -103,7 +106,7 @@ export class ClusterMode {
     });
     const epoch = await rt.register();
     log.info({ brokerId: this.config.nodeId, brokerEpoch: epoch }, 'registered with the metadata quorum');
-    if (voters.size === 1 && !existsSync(adoptedMarker)) {
+    if (this.alone && !existsSync(adoptedMarker)) {
       await this.adoptLocalTopics(rt, log);
       // Written once every local topic is in the image: a crash before it adopts the rest on restart.
       writeFileAtomic(nodeFs, adoptedMarker, Buffer.from(`${new Date().toISOString()}\n`));
@@ -141,7 +144,8 @@ export class ClusterMode {
 
   /** True when this node is the whole metadata quorum. */
   get alone(): boolean {
-    return quorumVoters(this.config).size === 1;
+    const voters = quorumVoters(this.config);
+    return voters.size === 1 && voters.has(this.config.nodeId);
   }
 
   /**

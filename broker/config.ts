@@ -250,14 +250,11 @@ export function validateConfig(c: BrokerConfig): BrokerConfig {
       throw new ConfigError(`controller.port must be between 0 and 65535, got ${c.controllerPort}`);
   } else {
     const voters = parseControllerVoters(c.controllerVoters);
+    // Not a voter: an observer, reached at controller.port (unset or 0: any free port).
     const own = voters.get(c.nodeId);
-    if (!own)
-      throw new ConfigError(
-        `node.id ${c.nodeId} is not in controller.quorum.voters (${c.controllerVoters}); every broker of a cluster is a voter, add "${c.nodeId}@host:port"`,
-      );
-    if (c.controllerPort !== -1 && (c.controllerPort < 1 || c.controllerPort > 65535))
-      throw new ConfigError(`controller.port must be between 1 and 65535, got ${c.controllerPort}`);
-    if (c.controllerPort !== -1 && c.controllerPort !== own.port)
+    if (c.controllerPort < -1 || c.controllerPort > 65535)
+      throw new ConfigError(`controller.port must be between 0 and 65535, got ${c.controllerPort}`);
+    if (own && c.controllerPort !== -1 && c.controllerPort !== own.port)
       throw new ConfigError(
         `controller.port ${c.controllerPort} differs from node ${c.nodeId}'s entry in controller.quorum.voters (${own.host}:${own.port}); make them agree or leave controller.port out`,
       );

@@ -31,7 +31,10 @@ export async function startGroupCoordinator(
       `${OFFSETS_TOPIC} has ${existing} partitions; offsets.topic.num.partitions cannot change once set — using ${existing}`,
     );
   const coordinator = new GroupCoordinator({
-    config: { ...groupConfigFromBroker(config), offsetsTopicPartitions: existing ?? config.offsetsTopicPartitions },
+    config: {
+      ...groupConfigFromBroker(config),
+      offsetsTopicPartitions: existing ?? config.offsetsTopicPartitions,
+    },
     loadOnLeadership: true,
     topicExists: (topic, p) => topics.exists(topic) && p >= 0 && p < topics.partitionCount(topic),
     logger: log.child({ component: 'group-coordinator' }),

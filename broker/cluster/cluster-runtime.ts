@@ -37,8 +37,13 @@ export interface ClusterRuntimeOptions<L extends ReplicaLog> {
     host: string;
     /** 0 picks a free port (tests). */
     port: number;
-    /** Every voter with its controller address (this broker's own entry included). */
+    /**
+     * Every voter with its controller address (this broker's own entry included, unless it is
+     * an observer: a broker that is not a voter follows the metadata log without voting).
+     */
     voters: ReadonlyMap<number, PeerAddress>;
+    /** An observer's controller host as voters reach it (default: host). */
+    advertisedHost?: string;
     tickMs?: number;
     electionTicks?: number;
   };
@@ -121,6 +126,7 @@ export class ClusterRuntime<L extends ReplicaLog> extends EventEmitter<ClusterRu
       dir: o.raft.dir,
       host: o.raft.host,
       port: o.raft.port,
+      advertisedHost: o.raft.advertisedHost,
       tickMs: o.raft.tickMs,
       electionTicks: o.raft.electionTicks,
       stateMachine: rt.sm,

@@ -11,6 +11,7 @@ import {
   type Entry,
   type EntryType,
   MESSAGE_TYPES,
+  OBSERVE_HOST_BYTES_MAX,
   SNAPSHOT_DATA_BYTES_MAX,
   type WireMessage,
 } from './raft-types.js';
@@ -73,10 +74,21 @@ export function decodeMessage(buf: Uint8Array): WireMessage {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad('not an object');
   const o = v as Record<string, unknown>;
   const type = o['type'];
-  if (typeof type !== 'string' || !(type === 'app' || (MESSAGE_TYPES as readonly string[]).includes(type))) {
+  if (
+    typeof type !== 'string' ||
+    !(type === 'app' || type === 'observe' || (MESSAGE_TYPES as readonly string[]).includes(type))
+  ) {
     throw bad(`unknown type ${JSON.stringify(type)}`);
   }
   const base = { from: count(o, 'from'), to: count(o, 'to'), term: count(o, 'term') };
+  if (type === 'observe') {
+    const host = o['host'];
+    if (typeof host !== 'string' || host.length === 0 || host.length > OBSERVE_HOST_BYTES_MAX)
+      throw bad('observe: host must be a non-empty string of at most 255 characters');
+    const port = count(o, 'port');
+    if (port < 1 || port > 65535) throw bad(`observe: port ${port} outside 1..65535`);
+    return { type: 'observe', ...base, host, port };
+  }
   if (type === 'app') {
     const payload = bytes(o, 'payload');
     if (payload.length > APP_PAYLOAD_BYTES_MAX) throw bad(`app payload of ${payload.length} bytes`);
@@ -122,7 +134,8 @@ export function decodeMessage(buf: Uint8Array): WireMessage {
     case 'heartbeatResp':
       return { type: 'heartbeatResp', ...base, ctx: count(o, 'ctx') };
     case 'app':
-      throw bad('app message handled above');
+    case 'observe':
+      throw bad(`${type} message handled above`);
     case 'snapshot': {
       const s = o['snapshot'];
       if (typeof s !== 'object' || s === null) throw bad('snapshot is not an object');

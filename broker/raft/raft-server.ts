@@ -1,6 +1,10 @@
 /**
- * A running Raft voter: RaftNode + storage + TCP transport + a real timer, driving a state
- * machine. This is what the controller builds on.
+ * A running Raft voter (or observer): RaftNode + storage + TCP transport + a real timer,
+ * driving a state machine. This is what the controller builds on.
+ *
+ * An observer (a node id not among the voters) announces itself to every voter every
+ * OBSERVE_INTERVAL_TICKS with the address it is reached at; voters link to it and their
+ * leader replicates to it. A voter forgets an observer silent for OBSERVER_SILENCE_MS.
  *
  * The loop (one pass per event-loop turn in which something happened, so many proposals share
  * one fsync): take the node's Ready; write and fsync it; send its messages; restore the state
@@ -37,6 +41,10 @@ export const TICK_MS_DEFAULT = 50;
 export const SNAPSHOT_ENTRIES_DEFAULT = 10_000;
 /** How long a proposal or read waits when no timeout is given. */
 export const REQUEST_TIMEOUT_MS_DEFAULT = 10_000;
+/** Ticks between an observer's announcements to the voters. */
+export const OBSERVE_INTERVAL_TICKS = 10;
+/** A voter drops an observer it has not heard announce itself for this long. */
+export const OBSERVER_SILENCE_MS = 15_000;
 /** Bound on proposals waiting to be applied at this server. */
 export const PENDING_PROPOSALS_MAX = 100_000;
 
@@ -61,6 +69,8 @@ export interface RaftServerOptions {
   host?: string;
   /** Port to listen on (0: any free port; read it back from `port`). */
   port?: number;
+  /** An observer's host as voters reach it (default: `host`). */
+  advertisedHost?: string;
   tickMs?: number;
   electionTicks?: number;
   heartbeatTicks?: number;
@@ -116,6 +126,10 @@ export class RaftServer extends EventEmitter<RaftServerEvents> {
   /** Reads by node read id: confirmed ones carry their index and wait for it to be applied. */
   private readonly reads = new Map<number, PendingRead>();
   private readonly confirmedReads: PendingRead[] = [];
+  /** Voters: when each observer last announced itself. */
+  private readonly observerSeen = new Map<NodeId, number>();
+  private readonly advertisedHost: string;
+  private ticks = 0;
 
   private constructor(opts: RaftServerOptions, storage: RaftStorage) {
     super();
@@ -124,6 +138,7 @@ export class RaftServer extends EventEmitter<RaftServerEvents> {
     this.storage = storage;
     this.logger = opts.logger ?? silentLogger;
     this.snapshotEntries = opts.snapshotEntries ?? SNAPSHOT_ENTRIES_DEFAULT;
+    this.advertisedHost = opts.advertisedHost ?? opts.host ?? '127.0.0.1';
     const initial = storage.load();
     if (initial.snapshot) {
       this.sm.restore(initial.snapshot);
@@ -150,6 +165,10 @@ export class RaftServer extends EventEmitter<RaftServerEvents> {
         if (this.stopped) return;
         if (m.type === 'app') {
           this.emit('appMessage', m.from, m.payload);
+          return;
+        }
+        if (m.type === 'observe') {
+          this.observed(m.from, { host: m.host, port: m.port });
           return;
         }
         this.node.step(m);
@@ -179,8 +198,10 @@ export class RaftServer extends EventEmitter<RaftServerEvents> {
     server.timer = setInterval(() => {
       if (server.stopped) return;
       server.node.tick();
+      server.observerDuties();
       server.schedule();
     }, opts.tickMs ?? TICK_MS_DEFAULT);
+    server.observerDuties();
     server.schedule();
     return server;
   }
@@ -226,6 +247,55 @@ export class RaftServer extends EventEmitter<RaftServerEvents> {
   sendApp(to: NodeId, payload: Uint8Array): void {
     if (this.stopped || to === this.nodeId || payload.length > APP_PAYLOAD_BYTES_MAX) return;
     this.transport.send({ type: 'app', from: this.nodeId, to, term: 0, payload });
+  }
+
+  /** Is this node an observer (not a voter)? */
+  get isObserver(): boolean {
+    return !this.node.isVoter;
+  }
+
+  /** The observers this node knows of (voters: those that announced themselves lately). */
+  get observers(): NodeId[] {
+    return this.node.observerIds;
+  }
+
+  /** An observer announced itself: link to it, replicate to it when leading. */
+  private observed(id: NodeId, address: PeerAddress): void {
+    if (!this.node.isVoter || this.node.voters.includes(id)) return;
+    if (!this.transport.addObserverPeer(id, address)) {
+      this.logger.warn({ observer: id }, 'raft: too many observers; ignoring a new one');
+      return;
+    }
+    this.observerSeen.set(id, Date.now());
+    if (this.node.addObserver(id)) {
+      this.logger.info({ observer: id, ...address }, 'raft: an observer joined');
+      this.schedule();
+    }
+  }
+
+  /** Observer: announce itself now and then. Voter: forget observers gone silent. */
+  private observerDuties(): void {
+    if (this.ticks++ % OBSERVE_INTERVAL_TICKS !== 0) return;
+    if (!this.node.isVoter) {
+      for (const v of this.node.voters)
+        this.transport.send({
+          type: 'observe',
+          from: this.nodeId,
+          to: v,
+          term: 0,
+          host: this.advertisedHost,
+          port: this._port,
+        });
+      return;
+    }
+    const now = Date.now();
+    for (const [id, seen] of this.observerSeen) {
+      if (now - seen < OBSERVER_SILENCE_MS) continue;
+      this.observerSeen.delete(id);
+      this.node.removeObserver(id);
+      this.transport.removeObserverPeer(id);
+      this.logger.info({ observer: id }, 'raft: an observer went silent; no longer replicating to it');
+    }
   }
 
   /** A peer moved (e.g. restarted on another port). */

@@ -1,6 +1,8 @@
 /**
- * Raft messages between voters over TCP. Each node listens; to each peer it keeps one outgoing
- * connection (messages flow one way on it; the peer answers over its own connection to us).
+ * Raft messages between voters (and observers) over TCP. Each node listens; to each peer it
+ * keeps one outgoing connection (messages flow one way on it; the peer answers over its own
+ * connection to us). Voters are peers from the start; an observer becomes one when it
+ * announces itself (an `observe` message, the only kind accepted from an unknown sender).
  *
  * Frames are `[u32 length][msgpack message]`; the length is checked against MESSAGE_BYTES_MAX
  * before anything is buffered for it, and a malformed frame closes the connection. Outgoing
@@ -18,6 +20,8 @@ import type { NodeId, WireMessage } from './raft-types.js';
 export const PEER_QUEUE_MESSAGES_MAX = 4096;
 /** Bound on bytes queued for one peer; the oldest messages are dropped beyond it. */
 export const PEER_QUEUE_BYTES_MAX = 128 * 1024 * 1024;
+/** Bound on observers one node keeps links to. */
+export const OBSERVER_PEERS_MAX = 64;
 /** Bound on inbound connections held at once (peers reconnecting leave a few half-dead ones). */
 export const INBOUND_CONNECTIONS_MAX = 64;
 /** First and largest delay before re-dialling a peer. */
@@ -36,7 +40,7 @@ export interface RaftTransportOptions {
   /** Address to listen on (default 127.0.0.1, port 0 = any free port). */
   host?: string;
   port?: number;
-  /** Every message that arrives, validated, addressed to this node, from a voter. */
+  /** Every message that arrives, validated, addressed to this node, from a peer (or an `observe` from anyone). */
   onMessage: (m: WireMessage) => void;
   logger?: StorageLogger;
 }
@@ -65,6 +69,7 @@ export class RaftTransport {
   private readonly opts: RaftTransportOptions;
   private readonly logger: StorageLogger;
   private readonly links = new Map<NodeId, PeerLink>();
+  private readonly voterIds: ReadonlySet<NodeId>;
   private readonly inbound = new Set<Socket>();
   private server: Server | undefined;
   private closed = false;
@@ -73,20 +78,34 @@ export class RaftTransport {
   constructor(opts: RaftTransportOptions) {
     this.opts = opts;
     this.logger = opts.logger ?? silentLogger;
-    for (const id of opts.voters) {
-      if (id === opts.nodeId) continue;
-      this.links.set(id, {
-        id,
-        address: undefined,
-        socket: undefined,
-        connected: false,
-        waitingDrain: false,
-        queue: [],
-        queuedBytes: 0,
-        delayMs: RECONNECT_DELAY_MS_MIN,
-        timer: undefined,
-      });
+    for (const id of opts.voters) if (id !== opts.nodeId) this.links.set(id, newLink(id));
+    this.voterIds = new Set(opts.voters);
+  }
+
+  /**
+   * An observer to keep a link to, at `address` (re-dialled only when the address changed).
+   * False when OBSERVER_PEERS_MAX observers are linked already.
+   */
+  addObserverPeer(id: NodeId, address: PeerAddress): boolean {
+    const link = this.links.get(id);
+    if (link) {
+      if (link.address?.host !== address.host || link.address?.port !== address.port)
+        this.setPeer(id, address);
+      return true;
     }
+    if (id === this.opts.nodeId || this.links.size - (this.voterIds.size - 1) >= OBSERVER_PEERS_MAX)
+      return false;
+    this.links.set(id, newLink(id));
+    this.setPeer(id, address);
+    return true;
+  }
+
+  /** Drop the link to an observer (it went silent). */
+  removeObserverPeer(id: NodeId): void {
+    const link = this.links.get(id);
+    if (!link || this.voterIds.has(id)) return;
+    this.disconnect(link);
+    this.links.delete(id);
   }
 
   /** Start listening; resolves with the port. */
@@ -263,7 +282,7 @@ export class RaftTransport {
           dropConnection((err as Error).message);
           return;
         }
-        if (m.to !== this.opts.nodeId || !this.links.has(m.from)) {
+        if (m.to !== this.opts.nodeId || (!this.links.has(m.from) && m.type !== 'observe')) {
           dropConnection(`message from ${m.from} to ${m.to} does not belong here (node ${this.opts.nodeId})`);
           return;
         }
@@ -275,4 +294,18 @@ export class RaftTransport {
     socket.on('error', () => {});
     socket.on('close', () => this.inbound.delete(socket));
   }
+}
+
+function newLink(id: NodeId): PeerLink {
+  return {
+    id,
+    address: undefined,
+    socket: undefined,
+    connected: false,
+    waitingDrain: false,
+    queue: [],
+    queuedBytes: 0,
+    delayMs: RECONNECT_DELAY_MS_MIN,
+    timer: undefined,
+  };
 }

@@ -130,8 +130,22 @@ export interface AppMessage extends MessageBase {
   payload: Uint8Array;
 }
 
+/**
+ * An observer (a non-voter) announcing itself to a voter with the address its controller
+ * listener is reached at: the voter dials it back and, when leading, replicates to it. Sent
+ * every few ticks; an observer not heard from for a while is dropped. `term` is unused (0).
+ */
+export interface ObserveMessage extends MessageBase {
+  type: 'observe';
+  host: string;
+  port: number;
+}
+
 /** Everything the transport carries. */
-export type WireMessage = Message | AppMessage;
+export type WireMessage = Message | AppMessage | ObserveMessage;
+
+/** Bound on the host name in an observe message. */
+export const OBSERVE_HOST_BYTES_MAX = 255;
 
 /** Bound on an app message's payload. */
 export const APP_PAYLOAD_BYTES_MAX = 1024 * 1024;

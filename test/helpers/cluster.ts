@@ -55,11 +55,14 @@ const clusterEnv = {
   SAMSA_REPLICA_LAG_TIME_MAX_MS: '5000',
 };
 
-/** Start `n` brokers (node ids 1..n) that form one cluster; resolves when every one is registered. */
-export async function spawnCluster(t: TestLike, n = 3): Promise<TestCluster> {
+/**
+ * Start `n` voters (node ids 1..n) and `observers` brokers that are not voters (ids n+1..)
+ * forming one cluster; resolves when every one is registered.
+ */
+export async function spawnCluster(t: TestLike, n = 3, { observers = 0 } = {}): Promise<TestCluster> {
   const ports = await freePorts(n);
   const voters = ports.map((p, i) => `${i + 1}@127.0.0.1:${p}`).join(',');
-  const dataDirs = ports.map((_, i) => tempDir(t, `samsa-cluster-${i + 1}-`));
+  const dataDirs = Array.from({ length: n + observers }, (_, i) => tempDir(t, `samsa-cluster-${i + 1}-`));
   const start = (id: number) =>
     spawnBroker(t, {
       nodeId: id,
@@ -69,7 +72,7 @@ export async function spawnCluster(t: TestLike, n = 3): Promise<TestCluster> {
       readyTimeoutMs: 60_000,
     });
   // Together: a broker is ready only once a quorum has applied its registration.
-  const brokers = await Promise.all(ports.map((_, i) => start(i + 1)));
+  const brokers = await Promise.all(dataDirs.map((_, i) => start(i + 1)));
   const cluster: TestCluster = {
     brokers,
     voters,
