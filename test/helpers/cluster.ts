@@ -181,3 +181,100 @@ export async function clusterProducer(
   await producer.connect();
   return producer;
 }
+
+/** Waits until every partition of `topic` has a leader and all `n` replicas in its ISR. */
+export function waitForFullIsr(
+  cluster: TestCluster,
+  topic: string,
+  count: number,
+  n = 3,
+  timeoutMs = 60_000,
+): Promise<ClusterPartition[]> {
+  return waitForPartitions(
+    cluster.bootstrap,
+    topic,
+    `${count} partitions with ${n} in-sync replicas`,
+    (ps) => ps.length === count && ps.every((p) => p.leader > 0 && p.isrs.length === n),
+    timeoutMs,
+  );
+}
+
+/**
+ * Waits (polling the files of running brokers) until every data directory holds the same bytes
+ * for each partition of `topic`; the sizes per partition.
+ */
+export function waitForIdenticalReplicas(
+  dataDirs: string[],
+  topic: string,
+  partitions: number,
+  timeoutMs = 30_000,
+): Promise<number[]> {
+  return waitFor(
+    `${topic}: the replicas to hold identical logs`,
+    () => {
+      const sizes: number[] = [];
+      for (let p = 0; p < partitions; p++) {
+        const [first, ...rest] = dataDirs.map((d) => partitionBytes(d, topic, p));
+        if (!rest.every((b) => b.equals(first!))) return undefined;
+        sizes.push(first!.length);
+      }
+      return sizes;
+    },
+    { timeoutMs, intervalMs: 100 },
+  );
+}
+
+/** One round of {@link bounceLeaders}: who led, how it was taken down, who led next. */
+export interface BounceRound {
+  victim: number;
+  how: 'SIGKILL' | 'SIGTERM';
+  next: number;
+}
+
+/**
+ * RELIABILITY test 1's chaos: `rounds` times, once every partition of `topic` is fully in sync
+ * and `progress()` (the caller's count of acknowledged records) has grown by `step`, take the
+ * leader of partition 0 down — SIGKILL in even rounds, a bounce (SIGTERM) in odd ones — wait
+ * for every partition to have a live leader, let `progress()` grow by `step` again while the
+ * victim is down (the ISR is two, at min.insync.replicas), and start the victim again.
+ */
+export async function bounceLeaders(
+  cluster: TestCluster,
+  topic: string,
+  partitions: number,
+  opts: { rounds: number; progress: () => number; step: number; timeoutMs?: number },
+): Promise<BounceRound[]> {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const grown = async (what: string) => {
+    const from = opts.progress();
+    await waitFor(
+      `${opts.step} more acknowledged records ${what} (at ${from})`,
+      () => opts.progress() >= from + opts.step,
+      {
+        timeoutMs,
+        intervalMs: 20,
+      },
+    );
+  };
+  const done: BounceRound[] = [];
+  for (let r = 0; r < opts.rounds; r++) {
+    const [p0] = await waitForFullIsr(cluster, topic, partitions, 3, timeoutMs);
+    await grown(`before round ${r + 1}`);
+    const victim = p0!.leader;
+    const how = r % 2 === 0 ? 'SIGKILL' : 'SIGTERM';
+    await cluster.brokers[victim - 1]!.stop(how);
+    const after = await waitForPartitions(
+      cluster.bootstrap,
+      topic,
+      `round ${r + 1}: a live leader for every partition after broker ${victim} (${how})`,
+      (ps) => ps.length === partitions && ps.every((p) => p.leader > 0 && p.leader !== victim),
+      timeoutMs,
+    );
+    await grown(`with broker ${victim} down`);
+    await cluster.restart(victim);
+    done.push({ victim, how, next: after[0]!.leader });
+  }
+  await waitForFullIsr(cluster, topic, partitions, 3, timeoutMs);
+  await grown('after the last round');
+  return done;
+}
