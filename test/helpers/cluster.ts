@@ -17,7 +17,11 @@ import { waitFor } from './wait.js';
 
 interface TestLike {
   teardown(fn: () => void | Promise<void>): void;
+  passing?(): boolean;
 }
+
+/** Lines of each broker's log printed when a cluster test fails. */
+const failureLogLines = 60;
 
 /** `n` distinct ports that were free a moment ago. */
 export async function freePorts(n: number): Promise<number[]> {
@@ -60,14 +64,26 @@ export async function spawnCluster(t: TestLike, n = 3): Promise<TestCluster> {
   const ports = await freePorts(n);
   const voters = ports.map((p, i) => `${i + 1}@127.0.0.1:${p}`).join(',');
   const dataDirs = ports.map((_, i) => tempDir(t, `samsa-cluster-${i + 1}-`));
-  const start = (id: number) =>
-    spawnBroker(t, {
+  // Every broker process started, restarts included: their logs are printed if the test fails.
+  const started: { id: number; broker: BrokerProcess }[] = [];
+  t.teardown(() => {
+    if (t.passing?.() !== false) return;
+    for (const { id, broker } of started)
+      process.stderr.write(
+        `--- broker ${id} (pid ${broker.pid}) ---\n${broker.logs.tail(failureLogLines)}\n${broker.stderr()}\n`,
+      );
+  });
+  const start = async (id: number) => {
+    const broker = await spawnBroker(t, {
       nodeId: id,
       dataDir: dataDirs[id - 1]!,
       extraArgs: ['--controller-voters', voters, '--admin-port', '-1'],
       env: clusterEnv,
       readyTimeoutMs: 60_000,
     });
+    started.push({ id, broker });
+    return broker;
+  };
   // Together: a broker is ready only once a quorum has applied its registration.
   const brokers = await Promise.all(ports.map((_, i) => start(i + 1)));
   const cluster: TestCluster = {
