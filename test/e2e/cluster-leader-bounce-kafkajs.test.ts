@@ -19,6 +19,7 @@ import {
 import { kcatConsume } from '../helpers/kcat.js';
 import { describeRun } from '../helpers/process.js';
 import { uniqueTopic } from '../helpers/temp.js';
+import { withTimeout } from '../helpers/wait.js';
 
 const PARTITIONS = 3;
 
@@ -56,9 +57,10 @@ t.test(
         }
       }
     })();
+    // A send can wait out its retries (minutes); teardown does not wait for more than a moment.
     t.teardown(() => {
       stopping = true;
-      return producing;
+      return withTimeout('the producing loop to stop', producing, 5000).catch(() => {});
     });
 
     const rounds = await bounceLeaders(cluster, topic, PARTITIONS, {
