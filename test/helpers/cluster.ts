@@ -13,7 +13,7 @@ import { kcat } from './kcat.js';
 import { cliPath } from './paths.js';
 import { type RunResult, runProcess } from './process.js';
 import { tempDir } from './temp.js';
-import { waitFor } from './wait.js';
+import { waitFor, withTimeout } from './wait.js';
 
 interface TestLike {
   teardown(fn: () => void | Promise<void>): void;
@@ -59,10 +59,20 @@ const clusterEnv = {
   SAMSA_REPLICA_LAG_TIME_MAX_MS: '5000',
 };
 
+/**
+ * How brokers reach each other, when not directly: given the controller ports picked, each
+ * broker's own --controller-voters list (its peers' entries may point at proxies) and extra flags
+ * (e.g. --advertised-port).
+ */
+export type ClusterNetwork = (
+  controllerPorts: number[],
+) => Promise<{ voters(id: number): string; args(id: number): string[] }>;
+
 /** Start `n` brokers (node ids 1..n) that form one cluster; resolves when every one is registered. */
-export async function spawnCluster(t: TestLike, n = 3): Promise<TestCluster> {
+export async function spawnCluster(t: TestLike, n = 3, network?: ClusterNetwork): Promise<TestCluster> {
   const ports = await freePorts(n);
   const voters = ports.map((p, i) => `${i + 1}@127.0.0.1:${p}`).join(',');
+  const net = network ? await network(ports) : { voters: () => voters, args: () => [] };
   const dataDirs = ports.map((_, i) => tempDir(t, `samsa-cluster-${i + 1}-`));
   // Every broker process started, restarts included: their logs are printed if the test fails.
   const started: { id: number; broker: BrokerProcess }[] = [];
@@ -77,7 +87,7 @@ export async function spawnCluster(t: TestLike, n = 3): Promise<TestCluster> {
     const broker = await spawnBroker(t, {
       nodeId: id,
       dataDir: dataDirs[id - 1]!,
-      extraArgs: ['--controller-voters', voters, '--admin-port', '-1'],
+      extraArgs: ['--controller-voters', net.voters(id), '--admin-port', '-1', ...net.args(id)],
       env: clusterEnv,
       readyTimeoutMs: 60_000,
     });
@@ -193,7 +203,8 @@ export async function clusterProducer(
     retry,
   });
   const producer = kafka.producer({ allowAutoTopicCreation: false, retry });
-  t.teardown(() => producer.disconnect());
+  // disconnect waits for requests in flight, which may be waiting on a dead broker.
+  t.teardown(() => withTimeout('producer disconnect', producer.disconnect(), 10_000).catch(() => {}));
   await producer.connect();
   return producer;
 }
