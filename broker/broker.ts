@@ -69,7 +69,7 @@ export async function startBroker(options: Partial<BrokerConfig> & { logger?: Lo
   const self = (): BrokerNode => ({
     nodeId: config.nodeId,
     host: config.advertisedHost ?? config.host,
-    port: listener?.port ?? config.port,
+    port: config.advertisedPort > 0 ? config.advertisedPort : (listener?.port ?? config.port),
     rack: null,
   });
   // Alone or not, the broker is a member of a cluster whose metadata quorum decides topics,
@@ -134,7 +134,10 @@ export async function startBroker(options: Partial<BrokerConfig> & { logger?: Lo
   });
   const port = listener.port;
   const joining = (async () => {
-    await cluster.start({ host: config.advertisedHost ?? config.host, port });
+    await cluster.start({
+      host: config.advertisedHost ?? config.host,
+      port: config.advertisedPort > 0 ? config.advertisedPort : port,
+    });
     // A quorum of one has everything it needs: groups work as soon as the broker is up.
     if (cluster.alone) await clusterGroups.ready(groupsReadyTimeoutMs);
   })();

@@ -14,6 +14,11 @@ export interface BrokerConfig {
   port: number;
   /** The host:port clients are told to connect to; defaults to host:port. */
   advertisedHost: string | null;
+  /**
+   * The port clients and other brokers are told to connect to (Kafka's advertised.port); -1:
+   * the port the broker listens on. Set it when they reach the broker through a proxy or NAT.
+   */
+  advertisedPort: number;
   nodeId: number;
   /** The admin HTTP server (health, metrics, JSON views); -1 turns it off, 0 picks a free port. */
   adminPort: number;
@@ -89,6 +94,7 @@ export const brokerConfigDefaults: BrokerConfig = {
   host: '127.0.0.1',
   port: 9092,
   advertisedHost: null,
+  advertisedPort: -1,
   nodeId: 1,
   adminPort: 9644,
   adminHost: '127.0.0.1',
@@ -161,6 +167,8 @@ const kafkaNames: Record<string, keyof BrokerConfig> = {
   'offsets.topic.replication.factor': 'offsetsTopicReplicationFactor',
   'controller.quorum.voters': 'controllerVoters',
   'controller.port': 'controllerPort',
+  'advertised.host.name': 'advertisedHost',
+  'advertised.port': 'advertisedPort',
   'broker.session.timeout.ms': 'brokerSessionTimeoutMs',
   'broker.heartbeat.interval.ms': 'brokerHeartbeatIntervalMs',
   'replica.lag.time.max.ms': 'replicaLagTimeMaxMs',
@@ -238,6 +246,11 @@ export function validateConfig(c: BrokerConfig): BrokerConfig {
     if ((c[k] as number) <= 0) throw new ConfigError(`${k} must be greater than 0, got ${c[k]}`);
   }
   if (c.port < 0 || c.port > 65535) throw new ConfigError(`port must be between 0 and 65535, got ${c.port}`);
+  if (c.advertisedPort !== -1 && (c.advertisedPort < 1 || c.advertisedPort > 65535)) {
+    throw new ConfigError(
+      `advertised.port must be between 1 and 65535 (or -1 for the listening port), got ${c.advertisedPort}`,
+    );
+  }
   if (c.adminPort < -1 || c.adminPort > 65535) {
     throw new ConfigError(`adminPort must be between 0 and 65535 (or -1 for none), got ${c.adminPort}`);
   }

@@ -99,6 +99,24 @@ export class ReplicaFetcher {
     this.wake?.();
   }
 
+  /**
+   * The leader registered again at another address (it restarted on a new port, say): connect
+   * there from now on. Every fetching partition validates its log against the leader again
+   * first (OffsetForLeaderEpoch), as the leader's log may have changed across its restart.
+   * Returns whether the address changed.
+   */
+  setLeaderEndpoint(host: string, port: number): boolean {
+    const leader = this.o.leader;
+    if (leader.host === host && leader.port === port) return false;
+    this.o.leader = { id: leader.id, host, port };
+    for (const p of this.partitions.values()) if (p.phase === 'fetching') p.phase = 'truncating';
+    this.client?.close();
+    this.client = undefined;
+    this.backoffMs = this.o.backoffMsMin;
+    this.wake?.();
+    return true;
+  }
+
   removePartition(topic: string, partition: number): void {
     this.partitions.delete(partitionKey(topic, partition));
   }

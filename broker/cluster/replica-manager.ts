@@ -128,6 +128,16 @@ export class ReplicaManager<L extends ReplicaLog> {
       }
     }
     for (const c of changes) if (!c.role && c.topicRemoved) await this.o.deleteTopicLogs(c.topic);
+    // A leader that registered again at a new address keeps its partitions and epochs (no role
+    // changes), but its fetchers must follow it there.
+    for (const [leaderId, fetcher] of this.fetchers) {
+      const leader = image.brokers.get(leaderId);
+      if (leader && fetcher.setLeaderEndpoint(leader.host, leader.port))
+        this.o.log.info(
+          { leader: leaderId, host: leader.host, port: leader.port },
+          'leader registered at a new address; replica fetcher reconnects there',
+        );
+    }
   }
 
   /**

@@ -11,6 +11,10 @@ export function registerBrokerCommands(program: Command): void {
     .option('--host <host>', 'address to listen on (default 127.0.0.1)')
     .option('--port <port>', 'port to listen on; 0 picks a free one (default 9092)')
     .option('--advertised-host <host>', 'host name clients are told to connect to')
+    .option(
+      '--advertised-port <port>',
+      'port clients and other brokers are told to connect to (behind a proxy or NAT; default: --port)',
+    )
     .option('--admin-port <port>', 'admin HTTP port (health, metrics); -1 turns it off (default 9644)')
     .option('--node-id <id>', 'this node id (default 1)')
     .option(
@@ -47,6 +51,7 @@ Examples:
           host: opts['host'],
           port: opts['port'],
           advertisedHost: opts['advertisedHost'],
+          advertisedPort: opts['advertisedPort'],
           adminPort: opts['adminPort'],
           nodeId: opts['nodeId'],
           controllerVoters: opts['controllerVoters'],

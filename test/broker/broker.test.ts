@@ -418,3 +418,13 @@ t.test('everything acknowledged survives a clean restart, configs too', async (t
   });
   t.equal(d.results[0]?.configs[0]?.value, '999999');
 });
+
+t.test('advertisedPort is the port metadata gives for the broker; it still listens on its own', async (t) => {
+  const { client } = await withBroker(t, { advertisedPort: 19092 });
+  const md = await client.request(3, 1, { topics: [] });
+  t.same(
+    md.brokers.map((x: { nodeId: number; port: number }) => [x.nodeId, x.port]),
+    [[1, 19092]],
+    'metadata advertises 19092',
+  );
+});

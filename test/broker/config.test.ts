@@ -145,3 +145,35 @@ t.test('leader rebalancing settings take Kafka names and are checked', async (t)
     message: /leaderImbalanceCheckIntervalSeconds must be greater than 0/,
   });
 });
+
+t.test(
+  'advertised.port: the listen port by default, 1..65535 when set, and it is what metadata says',
+  async (t) => {
+    t.equal(resolveBrokerConfig({ env: {} }).advertisedPort, -1, 'default: the listen port');
+    const dir = mkdtempSync(join(tmpdir(), 'samsa-config-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'broker.properties');
+    writeFileSync(file, 'advertised.port=19092\nadvertised.host.name=proxy.example\n');
+    const fromFile = resolveBrokerConfig({ file, env: {} });
+    t.same(
+      [fromFile.advertisedPort, fromFile.advertisedHost],
+      [19092, 'proxy.example'],
+      'Kafka names in a file',
+    );
+    t.equal(
+      resolveBrokerConfig({ env: {}, flags: { advertisedPort: '29092' } }).advertisedPort,
+      29092,
+      'the flag',
+    );
+    t.equal(
+      resolveBrokerConfig({ env: { SAMSA_ADVERTISED_PORT: '39092' } }).advertisedPort,
+      39092,
+      'the environment',
+    );
+    t.throws(
+      () => resolveBrokerConfig({ env: {}, flags: { advertisedPort: '0' } }),
+      /advertised.port must be between 1 and 65535/,
+    );
+    t.throws(() => resolveBrokerConfig({ env: {}, flags: { advertisedPort: '70000' } }), /got 70000/);
+  },
+);

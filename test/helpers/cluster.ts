@@ -13,11 +13,15 @@ import { kcat } from './kcat.js';
 import { cliPath } from './paths.js';
 import { type RunResult, runProcess } from './process.js';
 import { tempDir } from './temp.js';
-import { waitFor } from './wait.js';
+import { waitFor, withTimeout } from './wait.js';
 
 interface TestLike {
   teardown(fn: () => void | Promise<void>): void;
+  passing?(): boolean;
 }
+
+/** Lines of each broker's log printed when a cluster test fails. */
+const failureLogLines = 60;
 
 /** `n` distinct ports that were free a moment ago. */
 export async function freePorts(n: number): Promise<number[]> {
@@ -56,21 +60,50 @@ const clusterEnv = {
 };
 
 /**
- * Start `n` voters (node ids 1..n) and `observers` brokers that are not voters (ids n+1..)
- * forming one cluster; resolves when every one is registered.
+/**
+ * How brokers reach each other, when not directly: given the controller ports picked, each
+ * broker's own --controller-voters list (its peers' entries may point at proxies) and extra flags
+ * (e.g. --advertised-port).
  */
-export async function spawnCluster(t: TestLike, n = 3, { observers = 0 } = {}): Promise<TestCluster> {
+export type ClusterNetwork = (
+  controllerPorts: number[],
+) => Promise<{ voters(id: number): string; args(id: number): string[] }>;
+
+/**
+ * Start `n` voters (node ids 1..n) and `observers` brokers that are not voters (ids n+1..)
+ * forming one cluster, reaching each other over `network` (default: directly); resolves when
+ * every one is registered.
+ */
+export async function spawnCluster(
+  t: TestLike,
+  n = 3,
+  options: ClusterNetwork | { observers?: number; network?: ClusterNetwork } = {},
+): Promise<TestCluster> {
+  const { observers = 0, network } = typeof options === 'function' ? { network: options } : options;
   const ports = await freePorts(n);
   const voters = ports.map((p, i) => `${i + 1}@127.0.0.1:${p}`).join(',');
+  const net = network ? await network(ports) : { voters: () => voters, args: () => [] };
   const dataDirs = Array.from({ length: n + observers }, (_, i) => tempDir(t, `samsa-cluster-${i + 1}-`));
-  const start = (id: number) =>
-    spawnBroker(t, {
+  // Every broker process started, restarts included: their logs are printed if the test fails.
+  const started: { id: number; broker: BrokerProcess }[] = [];
+  t.teardown(() => {
+    if (t.passing?.() !== false) return;
+    for (const { id, broker } of started)
+      process.stderr.write(
+        `--- broker ${id} (pid ${broker.pid}) ---\n${broker.logs.tail(failureLogLines)}\n${broker.stderr()}\n`,
+      );
+  });
+  const start = async (id: number) => {
+    const broker = await spawnBroker(t, {
       nodeId: id,
       dataDir: dataDirs[id - 1]!,
-      extraArgs: ['--controller-voters', voters, '--admin-port', '-1'],
+      extraArgs: ['--controller-voters', net.voters(id), '--admin-port', '-1', ...net.args(id)],
       env: clusterEnv,
       readyTimeoutMs: 60_000,
     });
+    started.push({ id, broker });
+    return broker;
+  };
   // Together: a broker is ready only once a quorum has applied its registration.
   const brokers = await Promise.all(dataDirs.map((_, i) => start(i + 1)));
   const cluster: TestCluster = {
@@ -180,7 +213,105 @@ export async function clusterProducer(
     retry,
   });
   const producer = kafka.producer({ allowAutoTopicCreation: false, retry });
-  t.teardown(() => producer.disconnect());
+  // disconnect waits for requests in flight, which may be waiting on a dead broker.
+  t.teardown(() => withTimeout('producer disconnect', producer.disconnect(), 10_000).catch(() => {}));
   await producer.connect();
   return producer;
+}
+
+/** Waits until every partition of `topic` has a leader and all `n` replicas in its ISR. */
+export function waitForFullIsr(
+  cluster: TestCluster,
+  topic: string,
+  count: number,
+  n = 3,
+  timeoutMs = 60_000,
+): Promise<ClusterPartition[]> {
+  return waitForPartitions(
+    cluster.bootstrap,
+    topic,
+    `${count} partitions with ${n} in-sync replicas`,
+    (ps) => ps.length === count && ps.every((p) => p.leader > 0 && p.isrs.length === n),
+    timeoutMs,
+  );
+}
+
+/**
+ * Waits (polling the files of running brokers) until every data directory holds the same bytes
+ * for each partition of `topic`; the sizes per partition.
+ */
+export function waitForIdenticalReplicas(
+  dataDirs: string[],
+  topic: string,
+  partitions: number,
+  timeoutMs = 30_000,
+): Promise<number[]> {
+  return waitFor(
+    `${topic}: the replicas to hold identical logs`,
+    () => {
+      const sizes: number[] = [];
+      for (let p = 0; p < partitions; p++) {
+        const [first, ...rest] = dataDirs.map((d) => partitionBytes(d, topic, p));
+        if (!rest.every((b) => b.equals(first!))) return undefined;
+        sizes.push(first!.length);
+      }
+      return sizes;
+    },
+    { timeoutMs, intervalMs: 100 },
+  );
+}
+
+/** One round of {@link bounceLeaders}: who led, how it was taken down, who led next. */
+export interface BounceRound {
+  victim: number;
+  how: 'SIGKILL' | 'SIGTERM';
+  next: number;
+}
+
+/**
+ * RELIABILITY test 1's chaos: `rounds` times, once every partition of `topic` is fully in sync
+ * and `progress()` (the caller's count of acknowledged records) has grown by `step`, take the
+ * leader of partition 0 down — SIGKILL in even rounds, a bounce (SIGTERM) in odd ones — wait
+ * for every partition to have a live leader, let `progress()` grow by `step` again while the
+ * victim is down (the ISR is two, at min.insync.replicas), and start the victim again.
+ */
+export async function bounceLeaders(
+  cluster: TestCluster,
+  topic: string,
+  partitions: number,
+  opts: { rounds: number; progress: () => number; step: number; timeoutMs?: number },
+): Promise<BounceRound[]> {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const grown = async (what: string) => {
+    const from = opts.progress();
+    await waitFor(
+      `${opts.step} more acknowledged records ${what} (at ${from})`,
+      () => opts.progress() >= from + opts.step,
+      {
+        timeoutMs,
+        intervalMs: 20,
+      },
+    );
+  };
+  const done: BounceRound[] = [];
+  for (let r = 0; r < opts.rounds; r++) {
+    const [p0] = await waitForFullIsr(cluster, topic, partitions, 3, timeoutMs);
+    await grown(`before round ${r + 1}`);
+    const victim = p0!.leader;
+    const how = r % 2 === 0 ? 'SIGKILL' : 'SIGTERM';
+    await cluster.brokers[victim - 1]!.stop(how);
+    const after = await waitForPartitions(
+      cluster.bootstrap,
+      topic,
+      `round ${r + 1}: a live leader for every partition after broker ${victim} (${how})`,
+      (ps) => ps.length === partitions && ps.every((p) => p.leader > 0 && p.leader !== victim),
+      timeoutMs,
+    );
+    await grown(`with broker ${victim} down`);
+    await cluster.restart(victim);
+    done.push({ victim, how, next: after[0]!.leader });
+  }
+  await waitForFullIsr(cluster, topic, partitions, 3, timeoutMs);
+  await grown('after the last round');
+  return done;
 }

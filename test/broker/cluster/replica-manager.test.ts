@@ -286,3 +286,98 @@ t.test(
     );
   },
 );
+
+t.test('a leader that registers again at a new address is followed there', async (t) => {
+  // The leader of f-0 is first known at an address where nothing listens (where it was before a
+  // restart); then it registers again at its real one, with no change of leadership or epoch.
+  const [c1, c2, stalePort] = await freePorts(3);
+  const voters = `1@127.0.0.1:${c1},2@127.0.0.1:${c2}`;
+  const brokers = await Promise.all(
+    [1, 2].map((nodeId) =>
+      startBroker({
+        host: '127.0.0.1',
+        port: 0,
+        nodeId,
+        controllerVoters: voters,
+        dataDir: tempDir(t, `samsa-rm-moved-${nodeId}-`),
+        logger: pino({ level: 'silent' }),
+      }),
+    ),
+  );
+  t.teardown(() => Promise.all(brokers.map((b) => b.close())));
+  const admin = new Admin({ brokers: [`127.0.0.1:${brokers[0]!.port}`] });
+  t.teardown(() => admin.close());
+  await admin.createTopics([{ name: 'f', partitions: 1, replicationFactor: 2 }]);
+  const leaderId = brokers[0]!.core.authority.describe('f', 0, undefined).leaderId;
+  const leader = brokers[leaderId - 1]!;
+  const followerId = 3 - leaderId;
+  const producer = new Producer({ brokers: [`127.0.0.1:${leader.port}`], lingerMs: 0 });
+  t.teardown(() => producer.close());
+  await producer.sendBatch(
+    Array.from({ length: 20 }, (_, i) => ({ topic: 'f', partition: 0, value: `r${i}` })),
+  );
+
+  const register = (port: number, brokerEpoch: number) => {
+    image.apply(
+      {
+        type: 'register-broker',
+        brokerId: leaderId,
+        incarnationId: `x${brokerEpoch}`,
+        host: '127.0.0.1',
+        port,
+        rack: null,
+        brokerEpoch,
+      },
+      brokerEpoch,
+    );
+    image.apply({ type: 'unfence-broker', brokerId: leaderId, brokerEpoch }, brokerEpoch + 1);
+  };
+  const image = liveCluster([followerId]);
+  register(stalePort!, 9);
+  image.apply({ type: 'topic', name: 'f', topicId: 'f'.repeat(32) }, 11);
+  image.apply(
+    {
+      ...partitionRecord('f', 0, [leaderId, followerId]),
+      leaderEpoch: leader.core.authority.leaderEpoch('f', 0),
+    },
+    12,
+  );
+  const log = await PartitionLog.open({
+    dir: join(tempDir(t, 'samsa-rm-moved-f-'), 'f-0'),
+    topic: 'f',
+    partition: 0,
+    config: DEFAULT_LOG_CONFIG,
+  });
+  t.teardown(() => log.closeQuietly());
+  const said: string[] = [];
+  const rm = new ReplicaManager<PartitionLog>({
+    brokerId: followerId,
+    openLog: async () => log,
+    deleteTopicLogs: async () => {},
+    onHighWatermark: () => {},
+    alterPartition: async () => 0,
+    replicaLagTimeMaxMs: 30_000,
+    now: Date.now,
+    log: {
+      info: (_o: object, msg: string) => said.push(msg),
+      warn: (_o: object, msg: string) => said.push(msg),
+    },
+    fetcher: { maxWaitMs: 100, backoffMsMin: 20, backoffMsMax: 50 },
+  });
+  t.teardown(() => rm.close());
+  await rm.applyRoleChanges(roleChanges(rm.currentRoles, image, followerId), image);
+  await waitFor('a failed fetch at the stale address', () =>
+    said.includes('replica fetch from leader failed; retrying'),
+  );
+  t.equal(log.logEndOffset, 0, 'nothing fetched from the stale address');
+
+  register(leader.port, 13);
+  const changes = roleChanges(rm.currentRoles, image, followerId);
+  t.same(changes, [], 'no role changes: same leader, same epoch');
+  await rm.applyRoleChanges(changes, image);
+  await waitFor('replicated from the new address', () => log.logEndOffset === 20);
+  t.ok(
+    log.dumpBytes().equals(leader.core.topics.partition('f', 0)!.dumpBytes()),
+    'the follower holds the leader bytes',
+  );
+});
