@@ -267,6 +267,11 @@ export function validateConfig(c: BrokerConfig): BrokerConfig {
     const own = voters.get(c.nodeId);
     if (c.controllerPort < -1 || c.controllerPort > 65535)
       throw new ConfigError(`controller.port must be between 0 and 65535, got ${c.controllerPort}`);
+    const reachedAt = c.advertisedHost ?? c.host;
+    if (!own && (reachedAt === '0.0.0.0' || reachedAt === '::'))
+      throw new ConfigError(
+        `node.id ${c.nodeId} is not a voter, so it tells the voters where to reach it, but its address is ${reachedAt}; set --advertised-host to an address the voters can reach`,
+      );
     if (own && c.controllerPort !== -1 && c.controllerPort !== own.port)
       throw new ConfigError(
         `controller.port ${c.controllerPort} differs from node ${c.nodeId}'s entry in controller.quorum.voters (${own.host}:${own.port}); make them agree or leave controller.port out`,

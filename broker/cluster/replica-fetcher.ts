@@ -42,6 +42,8 @@ export interface FollowedPartition {
 interface PartitionFetchState extends FollowedPartition {
   phase: 'truncating' | 'fetching' | 'paused';
   pausedBecause?: string;
+  /** When a paused partition tries again (the leader may only have been behind on metadata). */
+  retryAtMs?: number;
 }
 
 export interface ReplicaFetcherOptions {
@@ -66,6 +68,8 @@ const responseBytesMaxDefault = 10 * 1024 * 1024;
 const partitionBytesMaxDefault = 1024 * 1024;
 const backoffMsMinDefault = 100;
 const backoffMsMaxDefault = 5_000;
+/** A partition the leader refused is tried again after this long (sooner if its role changes). */
+const PAUSED_RETRY_MS = 1_000;
 const FETCH_VERSION = 12;
 const OFFSET_FOR_LEADER_EPOCH_VERSION = 4;
 /** Framing bytes before a batch's length field ends: baseOffset (8) + batchLength (4). */
@@ -147,6 +151,7 @@ export class ReplicaFetcher {
     while (this.running) {
       try {
         const client = await this.connection();
+        this.retryPaused();
         const truncating = [...this.partitions.values()].filter((p) => p.phase === 'truncating');
         if (truncating.length) await this.truncate(client, truncating);
         else if ([...this.partitions.values()].some((p) => p.phase === 'fetching')) await this.fetch(client);
@@ -284,9 +289,25 @@ export class ReplicaFetcher {
     }
   }
 
+  /**
+   * Paused partitions start over (truncation check first) once their retry time has come: the
+   * leader may have been behind on metadata (UNKNOWN_LEADER_EPOCH, NOT_LEADER_OR_FOLLOWER just
+   * after an election), and no role change would ever wake them. A role change replaces the
+   * partition's state anyway.
+   */
+  private retryPaused(): void {
+    const now = Date.now();
+    for (const p of this.partitions.values())
+      if (p.phase === 'paused' && (p.retryAtMs ?? 0) <= now) {
+        p.phase = 'truncating';
+        p.pausedBecause = undefined;
+      }
+  }
+
   private onPartitionError(p: PartitionFetchState, errorCode: number): void {
     p.phase = 'paused';
     p.pausedBecause = `error ${errorCode}`;
+    p.retryAtMs = Date.now() + PAUSED_RETRY_MS;
     this.o.log.warn(
       {
         topic: p.topic,
@@ -295,7 +316,7 @@ export class ReplicaFetcher {
         leaderEpoch: p.leaderEpoch,
         errorCode,
       },
-      'leader refused replica fetch; waiting for newer metadata',
+      'leader refused replica fetch; retrying after newer metadata or a pause',
     );
   }
 }

@@ -124,6 +124,7 @@ t.test('cluster mode: controller.quorum.voters is parsed and checked with clear 
     { nodeId: '4', controllerVoters: voters, controllerPort: '70000' },
     /controller.port must be between 0 and 65535/,
   );
+  fails({ nodeId: '4', controllerVoters: voters, host: '0.0.0.0' }, /set --advertised-host/);
   fails({ nodeId: '1', controllerVoters: '1@h' }, /expected id@host:port/);
   fails({ nodeId: '1', controllerVoters: '1@h:1,1@h:2' }, /node 1 is listed twice/);
   fails({ nodeId: '1', controllerVoters: voters, controllerPort: '9999' }, /differs from node 1's entry/);

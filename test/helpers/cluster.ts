@@ -21,7 +21,7 @@ interface TestLike {
 }
 
 /** Lines of each broker's log printed when a cluster test fails. */
-const failureLogLines = 60;
+const failureLogLines = 400;
 
 /** `n` distinct ports that were free a moment ago. */
 export async function freePorts(n: number): Promise<number[]> {
@@ -157,14 +157,21 @@ export function waitForPartitions(
   accept: (ps: ClusterPartition[]) => boolean,
   timeoutMs = 60_000,
 ): Promise<ClusterPartition[]> {
+  let last: ClusterPartition[] = [];
   return waitFor(
     `${topic}: ${what}`,
     async () => {
       const ps = await partitionsOf(bootstrap(), topic);
+      last = ps;
       return accept(ps) ? ps : undefined;
     },
     { timeoutMs, intervalMs: 200 },
-  );
+  ).catch((err: Error) => {
+    const seen = last.map(
+      (p) => `${p.partition}: leader ${p.leader}, isr ${p.isrs.map((r) => r.id).join(',')}`,
+    );
+    throw new Error(`${err.message} (last seen: ${seen.join('; ') || 'nothing'})`);
+  });
 }
 
 /** `samsa topic create TOPIC --partitions N --replication-factor 3 …extra`, run as a user would. */

@@ -161,3 +161,88 @@ t.test('a single voter over the same server path commits and survives restart', 
   await s.propose(enc('more'));
   t.same(sm.items.at(-1), 'more');
 });
+
+t.test(
+  'an observer over TCP: announced on port 0, replicated to, never leads, restarts and catches up',
+  async (t) => {
+    const root = tempDir(t, 'samsa-raft-obs-');
+    const servers = new Map<NodeId, RaftServer>();
+    const machines = new Map<NodeId, ListMachine>();
+    const addresses = new Map<NodeId, PeerAddress>(IDS.map((id) => [id, { host: '127.0.0.1', port: 0 }]));
+    t.teardown(async () => {
+      for (const s of servers.values()) await s.stop();
+    });
+    const OBSERVER = 4;
+    const start = async (id: NodeId): Promise<RaftServer> => {
+      const sm = new ListMachine();
+      machines.set(id, sm);
+      const s = await RaftServer.start({
+        nodeId: id,
+        voters: addresses,
+        dir: join(root, `node-${id}`),
+        stateMachine: sm,
+        tickMs: 20,
+        electionTicks: 10,
+        snapshotEntries: 1_000_000,
+      });
+      servers.set(id, s);
+      return s;
+    };
+    for (const id of IDS) {
+      const s = await start(id);
+      addresses.set(id, { host: '127.0.0.1', port: s.port });
+    }
+    for (const [id, s] of servers) for (const o of IDS) if (o !== id) s.setPeerAddress(o, addresses.get(o)!);
+    // The observer knows the voters' addresses; they learn its port (0 here) from its announcements.
+    let observer = await start(OBSERVER);
+    t.ok(observer.isObserver, 'node 4 is an observer');
+    const leader = (exclude?: NodeId) =>
+      waitFor(
+        'a leader among the voters',
+        () => [...servers.values()].find((s) => s.isLeader() && s.nodeId !== exclude),
+        { timeoutMs: 15_000 },
+      );
+    const l1 = await leader();
+    const leaderChanges: string[] = [];
+    observer.on('leaderChange', (c) => leaderChanges.push(c.role));
+    const first = Array.from({ length: 300 }, (_, i) => `a${i}`);
+    const r1 = await Promise.all(first.map((v) => l1.propose(enc(v))));
+    await waitFor('the observer to apply the first batch', () => observer.appliedIndex >= r1.at(-1)!.index, {
+      timeoutMs: 15_000,
+    });
+    t.same(machines.get(OBSERVER)!.items, first, 'the observer applied the identical sequence');
+    t.same(l1.observers, [OBSERVER], 'the leader replicates to the observer');
+    await t.rejects(observer.propose(enc('x')), NotLeaderError, 'an observer takes no proposals');
+
+    // The observer stops; the voters commit on without it; it restarts over its log and catches up.
+    await observer.stop();
+    servers.delete(OBSERVER);
+    const second = Array.from({ length: 200 }, (_, i) => `b${i}`);
+    const r2 = await Promise.all(second.map((v) => l1.propose(enc(v))));
+    observer = await start(OBSERVER);
+    observer.on('leaderChange', (c) => leaderChanges.push(c.role));
+    await waitFor('the restarted observer to catch up', () => observer.appliedIndex >= r2.at(-1)!.index, {
+      timeoutMs: 15_000,
+    });
+    t.same(machines.get(OBSERVER)!.items, [...first, ...second], 'replayed its own log, then caught up');
+
+    // The leader stops: the two voters left elect one (the observer never counts), which learns the
+    // observer from its next announcement and replicates to it.
+    const goneId = l1.nodeId;
+    await l1.stop();
+    servers.delete(goneId);
+    const l2 = await leader(goneId);
+    t.not(l2.nodeId, OBSERVER, 'the new leader is a voter');
+    const r3 = await l2.propose(enc('final'));
+    await waitFor('the observer to apply past the failover', () => observer.appliedIndex >= r3.index, {
+      timeoutMs: 15_000,
+    });
+    t.same(machines.get(OBSERVER)!.items.at(-1), 'final');
+    t.notOk(observer.isLeader(), 'the observer never leads');
+    t.notOk(
+      leaderChanges.some((r) => r !== 'follower'),
+      `the observer was only ever a follower (${leaderChanges.length} leader changes seen)`,
+    );
+    t.same(l2.observers, [OBSERVER], 'the new leader learned the observer from its announcements');
+  },
+);
