@@ -77,6 +77,8 @@ t.test(
     );
     t.ok(ackedCount >= 600, `${ackedCount} records acknowledged (${failures} sends failed)`);
 
+    // Read once the cluster has settled: every replica back in sync.
+    await waitForFullIsr(cluster, topic, PARTITIONS);
     const got = await kcatConsume(cluster.bootstrap(), topic, ['-o', 'beginning'], { timeoutMs: 60_000 });
     for (let p = 0; p < PARTITIONS; p++) {
       const values = got.filter((m) => m.partition === p).map((m) => Number((m.payload ?? '').slice(1)));

@@ -129,6 +129,8 @@ t.test(
     );
     t.ok(deliveredCount >= 600, `${deliveredCount} records acknowledged (${failed.length} failed)`);
 
+    // Read once the cluster has settled: every replica back in sync.
+    await waitForFullIsr(cluster, topic, PARTITIONS);
     const got = await kcatConsume(cluster.bootstrap(), topic, ['-o', 'beginning'], { timeoutMs: 60_000 });
     for (let p = 0; p < PARTITIONS; p++) {
       const offsets = delivered[p]!;
