@@ -52,6 +52,8 @@ function readOnce(req: FetchRequest, ctx: RequestContext) {
   return { body, total, hasError };
 }
 
+const noRecords = Buffer.alloc(0);
+
 function readPartition(
   ctx: RequestContext,
   plog: PartitionLog | undefined,
@@ -61,6 +63,10 @@ function readPartition(
   first: boolean,
   replicaId: number,
 ): PartitionData {
+  // An empty record set, never null, also with an error: librdkafka fails to parse a null one
+  // (MessageSetSize -1) and retries the same fetch forever without reading the error code (an
+  // OFFSET_OUT_OF_RANGE never reset, a NOT_LEADER_OR_FOLLOWER never sent it to the new leader).
+  // Kafka sends empty records too.
   const empty = (errorCode: number, hw = -1, lso = -1, start = -1): PartitionData => ({
     partitionIndex: p.partition,
     errorCode,
@@ -69,7 +75,7 @@ function readPartition(
     logStartOffset: start,
     abortedTransactions: [],
     preferredReadReplica: -1,
-    records: null,
+    records: noRecords,
   });
   const { authority } = ctx.core;
   const requestedEpoch = p.currentLeaderEpoch ?? -1;
@@ -88,9 +94,7 @@ function readPartition(
   // Followers replicate everything the leader has; consumers see only what is committed.
   const limit = replica === 0 ? plog.logEndOffset : hw;
   const maxBytes = Math.min(p.partitionMaxBytes, budget);
-  if (p.fetchOffset >= limit || (maxBytes <= 0 && !first)) {
-    return { ...empty(0, hw, hw, start), records: Buffer.alloc(0) };
-  }
+  if (p.fetchOffset >= limit || (maxBytes <= 0 && !first)) return empty(0, hw, hw, start);
   try {
     const r = plog.read(p.fetchOffset, Math.max(0, maxBytes), { maxOffset: limit, minOneBatch: first });
     if (r.records.length > 0) {

@@ -169,6 +169,12 @@ t.test('-o with absolute and relative offsets, -c to stop after a count', async 
   );
   const atEnd = await kcatConsume(b.bootstrap, topic, ['-o', '10']);
   t.same(atEnd, [], 'nothing at the high watermark');
+  // Past the end: OFFSET_OUT_OF_RANGE, which librdkafka can only read with an empty (not null)
+  // record set; it resets to the end (auto.offset.reset) and exits there.
+  const pastEnd = await kcatConsume(b.bootstrap, topic, ['-o', '100', '-X', 'auto.offset.reset=end'], {
+    timeoutMs: 15_000,
+  });
+  t.same(pastEnd, [], 'past the end: reset to the end, nothing read');
 
   // Offset by timestamp (-Q): a time before every record resolves to offset 0.
   const q = assertOk(await kcat(b.bootstrap, ['-Q', '-J', '-t', `${topic}:0:1000`]));
