@@ -284,6 +284,11 @@ export class ClusterRuntime<L extends ReplicaLog> extends EventEmitter<ClusterRu
     });
   }
 
+  /** Whether the image holds this run's own registration (so it is no older than this run). */
+  private registeredHere(): boolean {
+    return this.image.brokers.get(this.o.brokerId)?.incarnationId === this.incarnationId;
+  }
+
   private forward(data: Uint8Array): void {
     if (this.raft.isLeader()) {
       this.raft.propose(data).catch(() => {
@@ -350,7 +355,10 @@ export class ClusterRuntime<L extends ReplicaLog> extends EventEmitter<ClusterRu
 
   private afterApply(): void {
     for (const p of this.pending) p.done(this.image, undefined);
-    if (this.reconcileQueued || this.stopped) return;
+    // Until this run's registration is applied, the image may be an old one (the metadata log
+    // replayed from disk, or catching up from the quorum): acting on it would make this broker
+    // lead or follow at epochs long gone. Roles are carried out from then on.
+    if (this.reconcileQueued || this.stopped || !this.registeredHere()) return;
     this.reconcileQueued = true;
     setImmediate(() => {
       this.reconcileQueued = false;

@@ -75,6 +75,8 @@ export class ReplicaManager<L extends ReplicaLog> {
   private readonly leading = new Map<string, Leading<L>>();
   private readonly followed = new Map<string, { leaderId: number; log: L }>();
   private readonly fetchers = new Map<number, ReplicaFetcher>();
+  /** The image of the last role changes: which brokers are fenced. */
+  private image: MetadataImage | undefined;
 
   constructor(private readonly o: ReplicaManagerOptions<L>) {}
 
@@ -85,6 +87,7 @@ export class ReplicaManager<L extends ReplicaLog> {
 
   /** Carry out role changes computed from `image` (endpoints of leaders come from it). */
   async applyRoleChanges(changes: readonly RoleChange[], image: MetadataImage): Promise<void> {
+    this.image = image;
     for (const c of changes) {
       const k = partitionKey(c.topic, c.partition);
       const before = this.roles.get(k);
@@ -96,6 +99,18 @@ export class ReplicaManager<L extends ReplicaLog> {
       }
       this.roles.set(k, c.role);
       const log = await this.o.openLog(c.topic, c.partition);
+      this.o.log.info(
+        {
+          topic: c.topic,
+          partition: c.partition,
+          role: c.role.kind,
+          leaderEpoch: c.role.leaderEpoch,
+          ...('isr' in c.role ? { isr: c.role.isr } : {}),
+          ...('leaderId' in c.role ? { leader: c.role.leaderId } : {}),
+          logEndOffset: log.logEndOffset,
+        },
+        'partition role',
+      );
       if (c.role.kind === 'leader') {
         this.stopFollowing(k, c.topic, c.partition);
         const current = this.leading.get(k);
@@ -241,6 +256,9 @@ export class ReplicaManager<L extends ReplicaLog> {
 
   private maybeExpandIsr(topic: string, partition: number, lead: Leading<L>, replicaId: number): void {
     if (lead.alterInFlight) return;
+    // A fenced broker (restarting, not yet caught up with the metadata log) cannot join an ISR
+    // (the controller would refuse it; Kafka's KIP-841): not proposed until it is unfenced.
+    if (this.image?.brokers.get(replicaId)?.fenced !== false) return;
     const isr = lead.state.isrToExpand(replicaId);
     if (isr) this.proposeIsr(topic, partition, lead, isr);
   }

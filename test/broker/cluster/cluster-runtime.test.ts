@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import t from 'tap';
-import { ClusterRuntime } from '../../../broker/cluster/cluster-runtime.js';
+import { ClusterRuntime, type ClusterRuntimeOptions } from '../../../broker/cluster/cluster-runtime.js';
 import type { ReplicaLog } from '../../../broker/cluster/replica-manager.js';
 import { tempDir } from '../../helpers/temp.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -22,7 +22,13 @@ function emptyLog(): ReplicaLog {
 
 const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
-async function startNode(dir: string, id: number, ids: number[], opened: string[]) {
+async function startNode(
+  dir: string,
+  id: number,
+  ids: number[],
+  opened: string[],
+  log: ClusterRuntimeOptions<ReplicaLog>['log'] = quiet,
+) {
   const voters = new Map(ids.map((v) => [v, { host: '127.0.0.1', port: 1 }]));
   return ClusterRuntime.start({
     brokerId: id,
@@ -42,7 +48,7 @@ async function startNode(dir: string, id: number, ids: number[], opened: string[
       replicaLagTimeMaxMs: 30_000,
       fetcher: { backoffMsMin: 200, backoffMsMax: 1_000 },
     },
-    log: quiet,
+    log,
   });
 }
 
@@ -115,7 +121,13 @@ t.test(
 
     // The broker comes back (new process, same data, new port): it registers again, at a new epoch.
     const oldEpoch = survivors[0]!.image.brokers.get(goneId)!.brokerEpoch;
-    const back = await startNode(dir, goneId, [1, 2, 3], opened);
+    const roles: { topic: string; partition: number; role: string; leaderEpoch: number }[] = [];
+    const back = await startNode(dir, goneId, [1, 2, 3], opened, {
+      ...quiet,
+      info: (o: object, msg: string) => {
+        if (msg === 'partition role') roles.push(o as (typeof roles)[number]);
+      },
+    });
     ids.set(back, goneId);
     nodes.push(back);
     connect([...survivors, back]);
@@ -127,5 +139,13 @@ t.test(
     );
     t.ok(survivors[0]!.image.brokers.get(goneId)!.brokerEpoch > oldEpoch);
     t.equal(back.image.topics.get('orders')?.partitions.length, 3, 'the returning broker has the metadata');
+    await waitFor('the returning broker follows its old partition', () =>
+      roles.some((r) => r.partition === led[0] && r.role === 'follower'),
+    );
+    t.same(
+      roles.filter((r) => r.partition === led[0] && r.leaderEpoch === 0),
+      [],
+      'it never acted on the metadata it had when it stopped (leading at epoch 0): roles start once it is registered',
+    );
   },
 );

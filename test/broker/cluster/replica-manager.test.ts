@@ -150,6 +150,21 @@ t.test('a lagging follower is proposed out of the ISR; the committed ISR release
   t.same(h.alters[1], { isr: [1, 2, 3], partitionEpoch: 1 });
 });
 
+t.test('a fenced follower that has caught up is proposed for the ISR only once it is unfenced', async (t) => {
+  const h = await harness(t, 1);
+  h.image.apply({ type: 'partition-change', topic: 't', partition: 0, isr: [1, 2] }, 20);
+  h.image.apply({ ...registerBroker(3, 21), incarnationId: 'again' }, 21);
+  await h.apply();
+  t.equal(h.image.brokers.get(3)?.fenced, true, 'broker 3 registered again: fenced until it catches up');
+  const next = await appendAsLeader(h, 1);
+  for (let i = 0; i < 3; i++) h.rm.replicaFetched(3, 't', 0, next);
+  t.same(h.alters, [], 'no ISR change proposed for a fenced broker, however often it fetches');
+  h.image.apply({ type: 'unfence-broker', brokerId: 3, brokerEpoch: 21 }, 22);
+  await h.apply();
+  h.rm.replicaFetched(3, 't', 0, next);
+  t.same(h.alters, [{ isr: [1, 2, 3], partitionEpoch: 1 }], 'unfenced, it is proposed');
+});
+
 t.test(
   'below min.insync.replicas: refused before the append, or answered after it with the error',
   async (t) => {
