@@ -14,7 +14,7 @@ import { startClientTestBroker, testAdmin, testProducer } from '../../client/fix
 import { freePorts } from '../../helpers/cluster.js';
 import { tempDir } from '../../helpers/temp.js';
 import { waitFor } from '../../helpers/wait.js';
-import { liveCluster, partitionRecord } from './fixtures.js';
+import { liveCluster, partitionRecord, registerBroker } from './fixtures.js';
 
 const quiet = { info() {}, warn() {} };
 
