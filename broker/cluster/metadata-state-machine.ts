@@ -82,14 +82,10 @@ export class MetadataStateMachine {
       return;
     }
     if (!('requestId' in decoded)) {
-      this.image.offset = offset;
-      const records: MetadataRecord[] = [];
-      for (const record of [...this.supersededBy(decoded), decoded]) {
-        const r = this.image.apply(record, offset);
-        if (r.applied) records.push(record);
-        else this.log?.warn({ offset, type: record.type, reason: r.reason }, 'metadata record skipped');
-      }
-      this.emit({ offset, entry: decoded, records });
+      const r = this.image.apply(decoded, offset);
+      if (!r.applied)
+        this.log?.warn({ offset, type: decoded.type, reason: r.reason }, 'metadata record skipped');
+      this.emit({ offset, entry: decoded, records: r.applied ? [decoded] : [] });
       return;
     }
     const known = this.results.get(decoded.requestId);
@@ -159,22 +155,6 @@ export class MetadataStateMachine {
       throw new MetadataRecordError(`metadata snapshot has ${results.length} outcomes`);
     this.image = MetadataImage.fromRecords(records, snapshot.index);
     this.results = new Map(results);
-  }
-
-  /**
-   * A broker that registers with a new incarnation restarted: whatever its log holds now (a
-   * power failure may have cut its unflushed tail), it must not lead again at an epoch it led
-   * before. Its old registration is fenced first, as if its session had expired (Kafka's
-   * controller does the same): its leaderships move to other in-sync replicas or, where it was
-   * the last one, the partition has no leader until it is unfenced — each at a new leader
-   * epoch, so its followers truncate by epoch (KIP-101 scenario 2).
-   */
-  private supersededBy(r: MetadataRecord): MetadataRecord[] {
-    if (r.type !== 'register-broker') return [];
-    const prev = this.image.brokers.get(r.brokerId);
-    const epoch = r.brokerEpoch >= 0 ? r.brokerEpoch : this.image.offset;
-    if (!prev || prev.incarnationId === r.incarnationId || prev.brokerEpoch > epoch) return [];
-    return fenceBroker(this.image, r.brokerId);
   }
 
   private decide(

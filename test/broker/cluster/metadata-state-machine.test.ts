@@ -136,54 +136,6 @@ t.test('a broker session expiring moves its leaderships; preferred leaders come 
   t.equal(d.sm.image.partition('t', p)?.leader, 2);
 });
 
-t.test(
-  'a broker registering with a new incarnation (it restarted) never leads again at an epoch it led before',
-  async (t) => {
-    const d = threeBrokers();
-    d.apply({
-      type: 'create-topic',
-      requestId: 'c',
-      name: 't',
-      topicId: 'c'.repeat(32),
-      partitions: 1,
-      replicationFactor: 3,
-      configs: {},
-    });
-    const leader = d.sm.image.partition('t', 0)!.leader;
-    t.equal(d.sm.image.partition('t', 0)!.leaderEpoch, 0);
-
-    // Back before its session expired: its leadership moves to another in-sync replica.
-    const events: number[] = [];
-    d.sm.onApplied((e) => events.push(e.records.length));
-    const again = d.apply({ ...registerBroker(leader, -1), incarnationId: 'restarted' });
-    let p = d.sm.image.partition('t', 0)!;
-    t.not(p.leader, leader, 'another replica leads');
-    t.equal(p.leaderEpoch, 1, 'at a new epoch');
-    t.notOk(p.isr.includes(leader), 'the restarted broker left the ISR');
-    t.same(events, [3], 'fenced, leadership moved, registered: one entry');
-    t.equal(d.sm.image.brokers.get(leader)?.brokerEpoch, again);
-
-    // The same registration resent (same incarnation) changes nothing more.
-    d.apply({ ...registerBroker(leader, -1), incarnationId: 'restarted' });
-    t.equal(d.sm.image.partition('t', 0)!.leaderEpoch, 1);
-
-    // The last in-sync replica restarts (e.g. after a power failure, its session never expired
-    // because the quorum was down too): no leader, a new epoch, then it leads at a newer one.
-    const only = p.leader;
-    for (const id of [1, 2, 3].filter((x) => x !== only)) {
-      const e = d.sm.image.brokers.get(id)!.brokerEpoch;
-      d.apply({ type: 'broker-session-expired', requestId: `x${id}`, brokerId: id, brokerEpoch: e });
-    }
-    t.same(d.sm.image.partition('t', 0)!.isr, [only]);
-    const at = d.apply({ ...registerBroker(only, -1), incarnationId: 'power-failure' });
-    p = d.sm.image.partition('t', 0)!;
-    t.same([p.leader, p.leaderEpoch, p.isr], [-1, 2, [only]], 'leaderless at epoch 2, the ISR kept');
-    d.apply({ type: 'broker-ready', requestId: 'ready-again', brokerId: only, brokerEpoch: at });
-    p = d.sm.image.partition('t', 0)!;
-    t.same([p.leader, p.leaderEpoch], [only, 3], 'unfenced: it leads again, at epoch 3');
-  },
-);
-
 t.test('snapshot and restore carry the image and the outcomes; corrupt entries are skipped', async (t) => {
   const warnings: string[] = [];
   const d = driver(new MetadataStateMachine({ warn: (_o, msg) => warnings.push(msg) }));
