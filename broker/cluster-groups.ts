@@ -2,8 +2,8 @@
  * Consumer groups in cluster mode: `__consumer_offsets` is a replicated topic like any other,
  * and the coordinator of a group is the leader of the group's `__consumer_offsets` partition.
  *
- * - FindCoordinator answers with that leader (creating the topic on first use, once
- *   `offsets.topic.replication.factor` brokers — at most the number of voters — are live).
+ * - FindCoordinator answers with that leader. The topic is created when first missing, once
+ *   `offsets.topic.replication.factor` brokers are live (capped at max(voters, live brokers)).
  * - After each metadata change this broker carries out, the GroupCoordinator loads the
  *   partitions this broker has come to lead (replaying their logs) and drops the ones it no
  *   longer leads, so groups and committed offsets move with leadership.
@@ -72,11 +72,9 @@ export class ClusterGroups {
    */
   async ready(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    const authority = this.cluster.authority;
     const loaded = (count: number) => {
       for (let p = 0; p < count; p++)
-        if (authority.leaderError(OFFSETS_TOPIC, p, -1) === 0 && !this.coordinator.coordinatesPartition(p))
-          return false;
+        if (this.ledAtEpoch(p) >= 0 && !this.coordinator.coordinatesPartition(p)) return false;
       return true;
     };
     for (;;) {
@@ -91,15 +89,7 @@ export class ClusterGroups {
       if (count !== undefined && loaded(count)) return;
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`${OFFSETS_TOPIC} was not ready after ${timeoutMs} ms`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, left);
-        const off = this.cluster.onMetadata(done);
-        function done() {
-          clearTimeout(timer);
-          off();
-          resolve();
-        }
-      });
+      await this.cluster.nextMetadata(left);
     }
   }
 
@@ -111,10 +101,8 @@ export class ClusterGroups {
       return;
     }
     if (!this.partitionCountMatches(topic.partitions.length)) return;
-    const authority = this.cluster.authority;
     for (let p = 0; p < topic.partitions.length; p++) {
-      const epoch =
-        authority.leaderError(OFFSETS_TOPIC, p, -1) === 0 ? authority.leaderEpoch(OFFSETS_TOPIC, p) : -1;
+      const epoch = this.ledAtEpoch(p);
       const loaded = this.loadedAt.get(p);
       if (epoch >= 0 && loaded !== epoch) {
         this.loadedAt.set(p, epoch);
@@ -124,6 +112,12 @@ export class ClusterGroups {
         this.enqueue(p, () => this.coordinator.unloadPartition(p));
       }
     }
+  }
+
+  /** The leader epoch at which this broker leads __consumer_offsets partition `p`; -1: it does not. */
+  private ledAtEpoch(p: number): number {
+    const authority = this.cluster.authority;
+    return authority.leaderError(OFFSETS_TOPIC, p, -1) === 0 ? authority.leaderEpoch(OFFSETS_TOPIC, p) : -1;
   }
 
   private enqueue(partition: number, op: () => Promise<void>): void {

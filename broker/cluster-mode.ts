@@ -121,6 +121,19 @@ export class ClusterMode {
   }
 
   /** Resolves once the metadata this broker has carried out satisfies `accept`. */
+  /** Resolves at the next metadata change this broker carries out, or after `timeoutMs`. */
+  nextMetadata(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      const off = this.onMetadata(done);
+      function done() {
+        clearTimeout(timer);
+        off();
+        resolve();
+      }
+    });
+  }
+
   private waitForImage(
     what: string,
     accept: (image: MetadataImage) => boolean,
