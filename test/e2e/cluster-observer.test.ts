@@ -6,6 +6,7 @@
  */
 import t from 'tap';
 import {
+  createReplicatedTopic,
   partitionBytes,
   partitionsOf,
   spawnCluster,
@@ -13,8 +14,7 @@ import {
   waitForPartitions,
 } from '../helpers/cluster.js';
 import { kcat, kcatConsume, kcatProduce } from '../helpers/kcat.js';
-import { cliPath } from '../helpers/paths.js';
-import { describeRun, runProcess } from '../helpers/process.js';
+import { describeRun } from '../helpers/process.js';
 import { uniqueTopic } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -46,22 +46,7 @@ t.test('a broker that is not a voter replicates, leads, restarts, and never cont
   t.not(view?.controller, OBSERVER, 'a voter is the controller');
 
   const topic = uniqueTopic('cluster-observer');
-  const created = await runProcess(
-    process.execPath,
-    [
-      cliPath,
-      '--brokers',
-      cluster.bootstrap(),
-      'topic',
-      'create',
-      topic,
-      '--partitions',
-      '4',
-      '--replication-factor',
-      '4',
-    ],
-    { timeoutMs: 60_000 },
-  );
+  const created = await createReplicatedTopic(cluster, topic, 4, [], 4);
   if (created.code !== 0) throw new Error(`samsa topic create failed\n${describeRun(created)}`);
   const parts = await inSync(cluster, topic, 4);
   t.ok(

@@ -174,12 +174,13 @@ export function waitForPartitions(
   });
 }
 
-/** `samsa topic create TOPIC --partitions N --replication-factor 3 …extra`, run as a user would. */
+/** `samsa topic create TOPIC --partitions N --replication-factor RF (3) …extra`, run as a user would. */
 export function createReplicatedTopic(
   cluster: TestCluster,
   topic: string,
   partitions: number,
   extra: string[] = [],
+  replicationFactor = 3,
 ): Promise<RunResult> {
   return runProcess(
     process.execPath,
@@ -193,7 +194,7 @@ export function createReplicatedTopic(
       '--partitions',
       String(partitions),
       '--replication-factor',
-      '3',
+      String(replicationFactor),
       ...extra,
     ],
     { timeoutMs: 60_000 },

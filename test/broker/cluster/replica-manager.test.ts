@@ -12,6 +12,7 @@ import { DEFAULT_LOG_CONFIG } from '../../../storage/config.js';
 import { PartitionLog } from '../../../storage/partition-log.js';
 import { startClientTestBroker, testAdmin, testProducer } from '../../client/fixtures/index.js';
 import { freePorts } from '../../helpers/cluster.js';
+import type { TapTest } from '../../helpers/tap-types.js';
 import { tempDir } from '../../helpers/temp.js';
 import { waitFor } from '../../helpers/wait.js';
 import { liveCluster, partitionRecord, registerBroker } from './fixtures.js';
@@ -202,9 +203,11 @@ t.test('acks=all times out when followers never come', async (t) => {
   t.equal(await h.rm.awaitAcksAll('t', 0, next, 30), E.REQUEST_TIMED_OUT);
 });
 
-t.test('a follower role fetches from the leader broker named in the image', async (t) => {
-  // A real two-broker cluster leads partition f-0 with replicas on both; this ReplicaManager
-  // acts as the follower broker (alongside that broker's own) from an image naming the leader.
+/**
+ * A real two-broker cluster (in this process) whose topic f has one partition on both, holding
+ * `records` records; which broker leads it, and which follows.
+ */
+async function pairLeading(t: TapTest, prefix: string, records: number) {
   const [c1, c2] = await freePorts(2);
   const voters = `1@127.0.0.1:${c1},2@127.0.0.1:${c2}`;
   const brokers = await Promise.all(
@@ -214,7 +217,7 @@ t.test('a follower role fetches from the leader broker named in the image', asyn
         port: 0,
         nodeId,
         controllerVoters: voters,
-        dataDir: tempDir(t, `samsa-rm-pair-${nodeId}-`),
+        dataDir: tempDir(t, `${prefix}${nodeId}-`),
         logger: pino({ level: 'silent' }),
       }),
     ),
@@ -229,8 +232,15 @@ t.test('a follower role fetches from the leader broker named in the image', asyn
   const producer = new Producer({ brokers: [`127.0.0.1:${leader.port}`], lingerMs: 0 });
   t.teardown(() => producer.close());
   await producer.sendBatch(
-    Array.from({ length: 50 }, (_, i) => ({ topic: 'f', partition: 0, value: `r${i}` })),
+    Array.from({ length: records }, (_, i) => ({ topic: 'f', partition: 0, value: `r${i}` })),
   );
+  return { leader, leaderId, followerId };
+}
+
+t.test('a follower role fetches from the leader broker named in the image', async (t) => {
+  // A real two-broker cluster leads partition f-0 with replicas on both; this ReplicaManager
+  // acts as the follower broker (alongside that broker's own) from an image naming the leader.
+  const { leader, leaderId, followerId } = await pairLeading(t, 'samsa-rm-pair-', 50);
 
   const image = liveCluster([followerId]);
   image.apply(
@@ -305,32 +315,8 @@ t.test(
 t.test('a leader that registers again at a new address is followed there', async (t) => {
   // The leader of f-0 is first known at an address where nothing listens (where it was before a
   // restart); then it registers again at its real one, with no change of leadership or epoch.
-  const [c1, c2, stalePort] = await freePorts(3);
-  const voters = `1@127.0.0.1:${c1},2@127.0.0.1:${c2}`;
-  const brokers = await Promise.all(
-    [1, 2].map((nodeId) =>
-      startBroker({
-        host: '127.0.0.1',
-        port: 0,
-        nodeId,
-        controllerVoters: voters,
-        dataDir: tempDir(t, `samsa-rm-moved-${nodeId}-`),
-        logger: pino({ level: 'silent' }),
-      }),
-    ),
-  );
-  t.teardown(() => Promise.all(brokers.map((b) => b.close())));
-  const admin = new Admin({ brokers: [`127.0.0.1:${brokers[0]!.port}`] });
-  t.teardown(() => admin.close());
-  await admin.createTopics([{ name: 'f', partitions: 1, replicationFactor: 2 }]);
-  const leaderId = brokers[0]!.core.authority.describe('f', 0, undefined).leaderId;
-  const leader = brokers[leaderId - 1]!;
-  const followerId = 3 - leaderId;
-  const producer = new Producer({ brokers: [`127.0.0.1:${leader.port}`], lingerMs: 0 });
-  t.teardown(() => producer.close());
-  await producer.sendBatch(
-    Array.from({ length: 20 }, (_, i) => ({ topic: 'f', partition: 0, value: `r${i}` })),
-  );
+  const { leader, leaderId, followerId } = await pairLeading(t, 'samsa-rm-moved-', 20);
+  const [stalePort] = await freePorts(1);
 
   const register = (port: number, brokerEpoch: number) => {
     image.apply(
